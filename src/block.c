@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "kpf.h"
+
+static const char *const state_names[] = {
+	[MP_STATE_UNKNOWN] = "unknown",
+	[MP_STATE_ONLINE] = "online",
+	[MP_STATE_OFFLINE] = "offline",
+	[MP_STATE_GOING_OFFLINE] = "going-offline",
+};
+
+const char *mp_state_name(enum mp_state s)
+{
+	return (unsigned)s < ARRAY_SIZE(state_names) ? state_names[s] : "unknown";
+}
+
+enum mp_state mp_state_parse(const char *s)
+{
+	size_t i;
+
+	for (i = MP_STATE_ONLINE; i < ARRAY_SIZE(state_names); i++)
+		if (!strcmp(s, state_names[i]))
+			return (enum mp_state)i;
+	return MP_STATE_UNKNOWN;
+}
+
+/* "memory" followed by decimal digits only, no leading zeros beyond "0". */
+static int parse_block_name(const char *name, uint64_t *id)
+{
+	const char *p;
+
+	if (strncmp(name, "memory", 6) != 0)
+		return -EINVAL;
+	p = name + 6;
+	if (!*p || (p[0] == '0' && p[1]))
+		return -EINVAL;
+	for (const char *q = p; *q; q++)
+		if (!isdigit((unsigned char)*q))
+			return -EINVAL;
+	return mp_parse_u64(p, 10, id);
+}
+
+static int cmp_block(const void *a, const void *b)
+{
+	const struct mp_block *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+struct mp_block *mp_memory_find(const struct mp_memory *mem, uint64_t id)
+{
+	struct mp_block key = { .id = id };
+
+	if (!mem->nblocks)
+		return NULL;
+	return bsearch(&key, mem->blocks, mem->nblocks, sizeof(key), cmp_block);
+}
+
+bool mp_memmap_on_memory_enabled(const struct mp_memory *mem)
+{
+	const char *v = mem->memmap_on_memory;
+
+	return !strcmp(v, "Y") || !strcmp(v, "y") || !strcmp(v, "1") || !strcmp(v, "force");
+}
+
+static bool is_dir_entry(int dirfd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type == DT_DIR)
+		return true;
+	if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+		return false;
+	return fstatat(dirfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void block_bad(struct mp_memory *mem, struct mp_block *b, const char *file, int err,
+		      const struct mp_log *log, const char *detail)
+{
+	if (b->err)
+		return;
+	b->err = err;
+	b->errfile = file;
+	mem->nbad++;
+	if (detail)
+		mp_logf(log, MP_LOG_WARN, "memory%" PRIu64 "/%s: %s", b->id, file, detail);
+	else
+		mp_logf(log, MP_LOG_WARN, "memory%" PRIu64 "/%s: %s", b->id, file, strerror(-err));
+}
+
+static int read_attr(int memfd, struct mp_block *b, const char *file, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "memory%" PRIu64 "/%s", b->id, file);
+	return (int)mp_read_str_at(memfd, path, buf, len);
+}
+
+static bool valid_zone_list(const char *s)
+{
+	bool word = false;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (isalnum((unsigned char)*s)) {
+			word = true;
+		} else if (*s == ' ' && word) {
+			word = false;
+		} else {
+			return false;
+		}
+	}
+	return word;
+}
+
+static void read_block(struct mp_memory *mem, int memfd, struct mp_block *b, unsigned what,
+		       const struct mp_log *log)
+{
+	char buf[128], why[192];
+	int r;
+
+	if (what & MP_READ_STATE) {
+		r = read_attr(memfd, b, "state", buf, sizeof(buf));
+		if (r < 0) {
+			block_bad(mem, b, "state", r, log, NULL);
+		} else {
+			b->state = mp_state_parse(buf);
+			if (b->state == MP_STATE_UNKNOWN) {
+				snprintf(why, sizeof(why), "unexpected state \"%.64s\"", buf);
+				block_bad(mem, b, "state", -EBADMSG, log, why);
+			}
+		}
+	}
+	if (what & MP_READ_REMOVABLE) {
+		r = read_attr(memfd, b, "removable", buf, sizeof(buf));
+		if (r == -ENOENT) {
+			b->removable = -1;	/* some architectures have none */
+		} else if (r < 0) {
+			block_bad(mem, b, "removable", r, log, NULL);
+		} else if (strcmp(buf, "0") && strcmp(buf, "1")) {
+			snprintf(why, sizeof(why), "expected 0 or 1, read \"%.64s\"", buf);
+			block_bad(mem, b, "removable", -EBADMSG, log, why);
+		} else {
+			b->removable = buf[0] == '1';
+		}
+	}
+	if (what & MP_READ_ZONES) {
+		r = read_attr(memfd, b, "valid_zones", buf, sizeof(buf));
+		if (r == -ENOENT) {
+			b->zones[0] = '\0';	/* kernels before 4.10 */
+		} else if (r < 0) {
+			block_bad(mem, b, "valid_zones", r, log, NULL);
+		} else if (!valid_zone_list(buf) || (size_t)r >= sizeof(b->zones)) {
+			snprintf(why, sizeof(why), "unexpected zone list \"%.64s\"", buf);
+			block_bad(mem, b, "valid_zones", -EBADMSG, log, why);
+		} else {
+			memcpy(b->zones, buf, (size_t)r + 1);
+		}
+	}
+	if (what & MP_READ_PHYS_INDEX) {
+		r = read_attr(memfd, b, "phys_index", buf, sizeof(buf));
+		if (r < 0)
+			block_bad(mem, b, "phys_index", r, log, NULL);
+		else if (mp_parse_u64(buf, 16, &b->phys_index) < 0) {
+			snprintf(why, sizeof(why), "expected a hex number, read \"%.64s\"", buf);
+			block_bad(mem, b, "phys_index", -EBADMSG, log, why);
+		}
+	}
+}
+
+/*
+ * The node of a block is the node folder that links it: the kernel creates
+ * nodeN/memoryM and memoryM/nodeN together (register_memory_block_under_node),
+ * and reading the few node folders is far cheaper than one readdir per block.
+ */
+static int read_nodes(const struct mp_root *root, struct mp_memory *mem, const struct mp_log *log)
+{
+	DIR *d = mp_opendir(root, MP_SYS_NODE);
+	struct dirent *de;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	mem->have_nodes = true;
+	while ((de = readdir(d))) {
+		uint64_t node;
+		char path[300];
+		DIR *nd;
+		struct dirent *me;
+
+		if (strncmp(de->d_name, "node", 4) || mp_parse_u64(de->d_name + 4, 10, &node) < 0 ||
+		    !isdigit((unsigned char)de->d_name[4]) || node > INT32_MAX)
+			continue;
+		snprintf(path, sizeof(path), MP_SYS_NODE "/%s", de->d_name);
+		nd = mp_opendir(root, path);
+		if (!nd) {
+			mp_logf(log, MP_LOG_WARN, "%s: %s", path, strerror(errno));
+			continue;
+		}
+		while ((me = readdir(nd))) {
+			struct mp_block *b;
+			uint64_t id;
+
+			if (parse_block_name(me->d_name, &id) < 0)
+				continue;
+			b = mp_memory_find(mem, id);
+			if (b)
+				b->node = (int)node;
+		}
+		closedir(nd);
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Whether a block hosts its own memmap. The kernel keeps no per-block sysfs
+ * attribute for it (drivers/base/memory.c), so:
+ *  - memory_hotplug.memmap_on_memory is a boot-time, read-only parameter:
+ *    when it reads N no block can host its memmap;
+ *  - when it is enabled, an online block that does has its first pages
+ *    marked PG_vmemmap_self_hosted (mhp_init_memmap_on_memory()), an alias
+ *    of PG_owner_priv_1 that /proc/kpageflags shows as OWNER_PRIVATE, on a
+ *    page that is not on an LRU, free, slab or mapped;
+ *  - an offline block's pages read NOPAGE: it cannot be told.
+ */
+static void read_memmap(const struct mp_root *root, struct mp_memory *mem)
+{
+	_cleanup_close_ int fd = -1;
+	uint64_t page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	size_t i;
+
+	if (!mem->memmap_on_memory[0])
+		return;
+	if (!mp_memmap_on_memory_enabled(mem)) {
+		for (i = 0; i < mem->nblocks; i++)
+			mem->blocks[i].memmap = MP_MEMMAP_OUTSIDE;
+		return;
+	}
+	fd = mp_open(root, "/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return;
+	for (i = 0; i < mem->nblocks; i++) {
+		struct mp_block *b = &mem->blocks[i];
+		uint64_t pfn = b->id * (mem->block_size / page_size), flags;
+
+		if (b->state != MP_STATE_ONLINE)
+			continue;
+		if (pread(fd, &flags, sizeof(flags), (off_t)(pfn * sizeof(flags))) != sizeof(flags))
+			continue;
+		b->memmap = mp_kpf_self_hosted(flags) ? MP_MEMMAP_SELF : MP_MEMMAP_OUTSIDE;
+	}
+}
+
+/* Every block's address must fit in 64 bits, or RANGE would wrap. */
+static bool id_overflows(const struct mp_memory *mem)
+{
+	return mem->nblocks && mem->blocks[mem->nblocks - 1].id > UINT64_MAX / mem->block_size;
+}
+
+static void read_param(const struct mp_root *root, const char *path, char *buf, size_t len)
+{
+	if (mp_read_str(root, path, buf, len) < 0)
+		buf[0] = '\0';
+}
+
+int mp_memory_read(const struct mp_root *root, unsigned what, const struct mp_log *log,
+		   struct mp_memory **out)
+{
+	_cleanup_close_ int memfd = -1;
+	struct mp_memory *mem;
+	struct dirent *de;
+	size_t cap = 0;
+	char buf[64];
+	DIR *d;
+	int r;
+
+	memfd = mp_open(root, MP_SYS_MEMORY, O_RDONLY | O_DIRECTORY);
+	if (memfd == -ENOENT || memfd == -ENOTDIR)
+		return -ENODEV;
+	if (memfd < 0)
+		return memfd;
+	mem = calloc(1, sizeof(*mem));
+	if (!mem)
+		return -ENOMEM;
+
+	r = (int)mp_read_str_at(memfd, "block_size_bytes", buf, sizeof(buf));
+	if (r == -ENOENT) {
+		r = -ENODEV;
+		goto fail;
+	}
+	if (r >= 0)
+		r = mp_parse_u64(buf, 16, &mem->block_size);
+	if (r < 0 || mem->block_size == 0 || (mem->block_size & (mem->block_size - 1))) {
+		mp_logf(log, MP_LOG_ERR, "block_size_bytes: %s",
+			r < 0 ? strerror(-r) : "not a power of two");
+		r = r < 0 ? r : -EBADMSG;
+		goto fail;
+	}
+	read_param(root, MP_SYS_MEMORY "/auto_online_blocks", mem->auto_online_blocks,
+		   sizeof(mem->auto_online_blocks));
+	read_param(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", mem->memmap_on_memory,
+		   sizeof(mem->memmap_on_memory));
+	read_param(root, MP_SYS_MHP_PARAMS "/online_policy", mem->online_policy,
+		   sizeof(mem->online_policy));
+
+	d = fdopendir(dup(memfd));
+	if (!d) {
+		r = -errno;
+		goto fail;
+	}
+	while ((de = readdir(d))) {
+		uint64_t id;
+
+		if (parse_block_name(de->d_name, &id) < 0 || !is_dir_entry(memfd, de))
+			continue;
+		if (mem->nblocks == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct mp_block *nb = realloc(mem->blocks, ncap * sizeof(*nb));
+
+			if (!nb) {
+				closedir(d);
+				r = -ENOMEM;
+				goto fail;
+			}
+			mem->blocks = nb;
+			cap = ncap;
+		}
+		mem->blocks[mem->nblocks++] = (struct mp_block){
+			.id = id, .node = -1, .removable = -1,
+		};
+	}
+	closedir(d);
+	if (mem->nblocks)
+		qsort(mem->blocks, mem->nblocks, sizeof(*mem->blocks), cmp_block);
+	if (id_overflows(mem)) {
+		mp_logf(log, MP_LOG_ERR, "block numbers beyond the physical address space");
+		r = -ERANGE;
+		goto fail;
+	}
+
+	if (what & MP_READ_MEMMAP)
+		what |= MP_READ_STATE;
+	for (size_t i = 0; i < mem->nblocks; i++)
+		read_block(mem, memfd, &mem->blocks[i], what, log);
+	if (what & MP_READ_NODE) {
+		r = read_nodes(root, mem, log);
+		if (r < 0) {
+			mp_logf(log, MP_LOG_ERR, MP_SYS_NODE ": %s", strerror(-r));
+			goto fail;
+		}
+	}
+	if (what & MP_READ_MEMMAP)
+		read_memmap(root, mem);
+	*out = mem;
+	return 0;
+fail:
+	mp_memory_free(mem);
+	return r;
+}
+
+void mp_memory_free(struct mp_memory *mem)
+{
+	if (!mem)
+		return;
+	free(mem->blocks);
+	free(mem);
+}
+
+/* Selectors */
+
+void mp_selector_clear(struct mp_selector *sel)
+{
+	free(sel->ranges);
+	sel->ranges = NULL;
+	sel->nranges = 0;
+}
+
+static int parse_id(const char *s, size_t len, uint64_t *id)
+{
+	char buf[32];
+
+	if (len >= 6 && !strncmp(s, "memory", 6)) {
+		s += 6;
+		len -= 6;
+	}
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (!isdigit((unsigned char)buf[i]))
+			return -EINVAL;
+	return mp_parse_u64(buf, 10, id);
+}
+
+int mp_selector_parse(const char *arg, struct mp_selector *sel, char *err, size_t errlen)
+{
+	const char *p = arg;
+
+	if (!*arg) {
+		snprintf(err, errlen, "empty block list");
+		return -EINVAL;
+	}
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *dash = memchr(p, '-', len);
+		struct mp_id_range r;
+		struct mp_id_range *nr;
+
+		if (dash) {
+			if (parse_id(p, (size_t)(dash - p), &r.first) < 0 ||
+			    parse_id(dash + 1, len - (size_t)(dash - p) - 1, &r.last) < 0 ||
+			    r.last < r.first)
+				goto bad;
+		} else {
+			if (parse_id(p, len, &r.first) < 0)
+				goto bad;
+			r.last = r.first;
+		}
+		nr = realloc(sel->ranges, (sel->nranges + 1) * sizeof(*nr));
+		if (!nr) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		sel->ranges = nr;
+		sel->ranges[sel->nranges++] = r;
+		if (!end)
+			return 0;
+		p = end + 1;
+		continue;
+bad:
+		snprintf(err, errlen, "\"%.*s\" is not a block, a block range (32-39) or memoryN",
+			 (int)(len > 64 ? 64 : len), p);
+		return -EINVAL;
+	}
+}
+
+bool mp_selector_match(const struct mp_selector *sel, uint64_t id)
+{
+	for (size_t i = 0; i < sel->nranges; i++)
+		if (id >= sel->ranges[i].first && id <= sel->ranges[i].last)
+			return true;
+	return false;
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memplug - a memory-hotplug exerciser. This file is the thin command line:
+ * it picks the command and hands it the common context; each command lives
+ * in its own cmd-*.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplug.h"
+
+const char *argp_program_version = PACKAGE_STRING;
+const char *argp_program_bug_address = NULL;
+
+void mp_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("memplug: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void log_stderr(void *userdata, enum mp_prio prio, const char *msg)
+{
+	const struct mp_ctx *ctx = userdata;
+
+	if (prio >= MP_LOG_INFO && ctx->verbose < (prio == MP_LOG_DEBUG ? 2 : 1))
+		return;
+	fprintf(stderr, "memplug: %s\n", msg);
+}
+
+int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root)
+{
+	int r = mp_root_new(ctx->sysroot, root);
+
+	if (r < 0) {
+		mp_err("cannot open root %s: %s", ctx->sysroot ? ctx->sysroot : "/", strerror(-r));
+		return MP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+enum { OPT_SYSROOT = 's', OPT_VERBOSE = 'v' };
+
+static const struct argp_option common_options[] = {
+	{ "sysroot", OPT_SYSROOT, "DIR", 0,
+	  "Read and write /sys, /proc, /dev and debugfs under DIR (a recorded tree)", -1 },
+	{ "verbose", OPT_VERBOSE, NULL, 0, "Say more on stderr (twice: debug)", -1 },
+	{ 0 }
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	struct mp_ctx *ctx = state->input;
+
+	switch (key) {
+	case OPT_SYSROOT:
+		if (!*arg)
+			argp_error(state, "--sysroot needs a folder");
+		ctx->sysroot = arg;
+		return 0;
+	case OPT_VERBOSE:
+		ctx->verbose++;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp mp_common_argp = { common_options, common_parse, NULL, NULL, NULL, NULL, NULL };
+
+struct command {
+	const char *name;
+	int (*fn)(struct mp_ctx *ctx, int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "list", cmd_list, "List memory blocks and ranges, as lsmem does, with zones and memmap" },
+};
+
+static const struct argp_child top_children[] = {
+	{ &mp_common_argp, 0, NULL, 0 },
+	{ 0 }
+};
+
+struct top_args {
+	struct mp_ctx *ctx;
+	const struct command *cmd;
+	int cmd_argc;
+	char **cmd_argv;
+};
+
+static error_t top_parse(int key, char *arg, struct argp_state *state)
+{
+	struct top_args *a = state->input;
+	size_t i;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = a->ctx;
+		return 0;
+	case ARGP_KEY_ARG:
+		for (i = 0; i < ARRAY_SIZE(commands); i++)
+			if (!strcmp(arg, commands[i].name))
+				break;
+		if (i == ARRAY_SIZE(commands))
+			argp_error(state, "unknown command \"%s\"", arg);
+		a->cmd = &commands[i];
+		/* the command parses the rest itself, from its own name on */
+		a->cmd_argc = state->argc - state->next + 1;
+		a->cmd_argv = &state->argv[state->next - 1];
+		state->next = state->argc;
+		return 0;
+	case ARGP_KEY_NO_ARGS:
+		argp_error(state, "a command is needed");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static char *top_help_filter(int key, const char *text, void *input)
+{
+	char *s;
+	size_t i, len = 0;
+	FILE *f;
+
+	if (key != ARGP_KEY_HELP_POST_DOC)
+		return (char *)text;
+	f = open_memstream(&s, &len);
+	if (!f)
+		return (char *)text;
+	fputs("Commands:\n", f);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fputs("\n'memplug COMMAND --help' describes a command. Exit status: 0 nothing wrong, "
+	      "1 findings, 2 usage or environment error, 3 partial (some blocks unreadable), "
+	      "4 skipped. See memplug(8).",
+	      f);
+	fclose(f);
+	return s;
+}
+
+static const struct argp top_argp = {
+	NULL, top_parse, "COMMAND [ARGS...]",
+	"memplug -- drive and check Linux memory hotplug.\v", top_children, top_help_filter, NULL
+};
+
+int main(int argc, char **argv)
+{
+	struct mp_ctx ctx = { 0 };
+	struct top_args a = { .ctx = &ctx };
+	char name[64];
+
+	argp_err_exit_status = MP_EXIT_USAGE;
+	ctx.log = (struct mp_log){ log_stderr, &ctx };
+	if (argp_parse(&top_argp, argc, argv, ARGP_IN_ORDER, NULL, &a))
+		return MP_EXIT_USAGE;
+	snprintf(name, sizeof(name), "memplug %s", a.cmd->name);
+	a.cmd_argv[0] = name;
+	return a.cmd->fn(&ctx, a.cmd_argc, a.cmd_argv);
+}

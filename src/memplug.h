@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The command line: what every command gets, and the commands. */
+#ifndef MEMPLUG_MEMPLUG_H
+#define MEMPLUG_MEMPLUG_H
+
+#include <argp.h>
+
+#include "log.h"
+#include "path.h"
+
+struct mp_ctx {
+	const char *sysroot;	/* --sysroot, NULL for the live system */
+	int verbose;
+	struct mp_log log;	/* prints "memplug: ..." on stderr */
+};
+
+/* The options every command takes (--sysroot, --verbose), as an argp child. */
+extern const struct argp mp_common_argp;
+
+/* Open the root context or print why not; returns an exit status or 0. */
+int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root);
+
+/* Print "memplug: <msg>" on stderr. */
+void mp_err(const char *fmt, ...) _printf_(1, 2);
+
+int cmd_list(struct mp_ctx *ctx, int argc, char **argv);
+
+#endif

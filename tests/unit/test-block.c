@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "kpf.h"
+
+START_TEST(test_state_parse)
+{
+	ck_assert_int_eq(mp_state_parse("online"), MP_STATE_ONLINE);
+	ck_assert_int_eq(mp_state_parse("offline"), MP_STATE_OFFLINE);
+	ck_assert_int_eq(mp_state_parse("going-offline"), MP_STATE_GOING_OFFLINE);
+	ck_assert_int_eq(mp_state_parse("online_movable"), MP_STATE_UNKNOWN);
+	ck_assert_int_eq(mp_state_parse(""), MP_STATE_UNKNOWN);
+	ck_assert_str_eq(mp_state_name(MP_STATE_OFFLINE), "offline");
+}
+END_TEST
+
+static void parse_ok(const char *arg, size_t n, const struct mp_id_range *want)
+{
+	struct mp_selector sel = { 0 };
+	char err[128];
+
+	ck_assert_msg(mp_selector_parse(arg, &sel, err, sizeof(err)) == 0, "%s: %s", arg, err);
+	ck_assert_uint_eq(sel.nranges, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(sel.ranges[i].first, want[i].first);
+		ck_assert_uint_eq(sel.ranges[i].last, want[i].last);
+	}
+	mp_selector_clear(&sel);
+}
+
+START_TEST(test_selector)
+{
+	parse_ok("32", 1, (struct mp_id_range[]){ { 32, 32 } });
+	parse_ok("memory32", 1, (struct mp_id_range[]){ { 32, 32 } });
+	parse_ok("32-39", 1, (struct mp_id_range[]){ { 32, 39 } });
+	parse_ok("memory32-memory39", 1, (struct mp_id_range[]){ { 32, 39 } });
+	parse_ok("0,2,5-7", 3, (struct mp_id_range[]){ { 0, 0 }, { 2, 2 }, { 5, 7 } });
+}
+END_TEST
+
+START_TEST(test_selector_bad)
+{
+	static const char *const bad[] = { "", ",", "32,", "x", "memory", "39-32", "3-",
+					   "-3", "1--2", "0x20", "memory-1", " 3", "3 ",
+					   "99999999999999999999999" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mp_selector sel = { 0 };
+		char err[128] = "";
+
+		ck_assert_msg(mp_selector_parse(bad[i], &sel, err, sizeof(err)) < 0,
+			      "\"%s\" parsed", bad[i]);
+		ck_assert_msg(err[0], "\"%s\": no reason", bad[i]);
+		mp_selector_clear(&sel);
+	}
+}
+END_TEST
+
+START_TEST(test_selector_match)
+{
+	struct mp_selector sel = { 0 };
+	char err[128];
+
+	ck_assert_int_eq(mp_selector_parse("3,10-12", &sel, err, sizeof(err)), 0);
+	ck_assert(mp_selector_match(&sel, 3));
+	ck_assert(!mp_selector_match(&sel, 4));
+	ck_assert(mp_selector_match(&sel, 10));
+	ck_assert(mp_selector_match(&sel, 12));
+	ck_assert(!mp_selector_match(&sel, 13));
+	mp_selector_clear(&sel);
+}
+END_TEST
+
+/* The rule: OWNER_PRIVATE on a page no one else uses (see kpf.h). */
+START_TEST(test_self_hosted)
+{
+	ck_assert(mp_kpf_self_hosted(KPF_BIT(KPF_OWNER_PRIVATE) | KPF_BIT(KPF_RESERVED)));
+	ck_assert(mp_kpf_self_hosted(KPF_BIT(KPF_OWNER_PRIVATE)));
+	ck_assert(!mp_kpf_self_hosted(KPF_BIT(KPF_BUDDY)));
+	ck_assert(!mp_kpf_self_hosted(KPF_BIT(KPF_NOPAGE)));
+	/* a page-cache page with PG_checked (also owner_priv_1) */
+	ck_assert(!mp_kpf_self_hosted(KPF_BIT(KPF_OWNER_PRIVATE) | KPF_BIT(KPF_LRU)));
+}
+END_TEST
+
+/* A tiny tree made here: the reader takes exactly what the files say. */
+static char tmpl[] = "/tmp/memplug-test-XXXXXX";
+
+static void put(const char *root, const char *path, const char *text)
+{
+	char p[512], cmd[600];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", root, path);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", p);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(test_memory_read)
+{
+	char *root = mkdtemp(tmpl);
+	struct mp_root *r;
+	struct mp_memory *mem;
+	char cmd[600];
+
+	ck_assert_ptr_nonnull(root);
+	put(root, "sys/devices/system/memory/block_size_bytes", "8000000\n");
+	put(root, "sys/devices/system/memory/memory40/state", "offline\n");
+	put(root, "sys/devices/system/memory/memory40/valid_zones", "Normal Movable\n");
+	put(root, "sys/devices/system/memory/memory5/state", "online\n");
+	put(root, "sys/devices/system/memory/memory5/valid_zones", "Movable\n");
+	put(root, "sys/devices/system/memory/memory7/state", "onlin\n");
+	put(root, "sys/devices/system/memory/memory7/valid_zones", "Normal\n");
+	put(root, "sys/module/memory_hotplug/parameters/memmap_on_memory", "N\n");
+
+	ck_assert_int_eq(mp_root_new(root, &r), 0);
+	ck_assert_int_eq(mp_memory_read(r, MP_READ_STATE | MP_READ_ZONES | MP_READ_MEMMAP |
+						  MP_READ_NODE, NULL, &mem), 0);
+	ck_assert_uint_eq(mem->block_size, 0x8000000);
+	ck_assert_uint_eq(mem->nblocks, 3);
+	ck_assert_uint_eq(mem->blocks[0].id, 5);
+	ck_assert_uint_eq(mem->blocks[1].id, 7);
+	ck_assert_uint_eq(mem->blocks[2].id, 40);
+	ck_assert_int_eq(mem->blocks[0].state, MP_STATE_ONLINE);
+	ck_assert_str_eq(mem->blocks[0].zones, "Movable");
+	ck_assert_int_eq(mem->blocks[1].err, -EBADMSG);
+	ck_assert_str_eq(mem->blocks[1].errfile, "state");
+	ck_assert_uint_eq(mem->nbad, 1);
+	ck_assert_str_eq(mem->blocks[2].zones, "Normal Movable");
+	ck_assert_int_eq(mem->blocks[2].node, -1);
+	ck_assert(!mem->have_nodes);
+	/* memmap_on_memory=N: no block can host its memmap */
+	ck_assert_int_eq(mem->blocks[0].memmap, MP_MEMMAP_OUTSIDE);
+	ck_assert_ptr_eq(mp_memory_find(mem, 40), &mem->blocks[2]);
+	ck_assert_ptr_null(mp_memory_find(mem, 6));
+	mp_memory_free(mem);
+	mp_root_free(r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(test_no_interface)
+{
+	struct mp_root *r;
+	struct mp_memory *mem = NULL;
+
+	ck_assert_int_eq(mp_root_new("/proc/self/fdinfo", &r), 0);
+	ck_assert_int_eq(mp_memory_read(r, MP_READ_ALL, NULL, &mem), -ENODEV);
+	ck_assert_ptr_null(mem);
+	mp_root_free(r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("block");
+	TCase *tc = tcase_create("block");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_state_parse);
+	tcase_add_test(tc, test_selector);
+	tcase_add_test(tc, test_selector_bad);
+	tcase_add_test(tc, test_selector_match);
+	tcase_add_test(tc, test_self_hosted);
+	tcase_add_test(tc, test_memory_read);
+	tcase_add_test(tc, test_no_interface);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
