@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -85,18 +86,48 @@ static bool is_dir_entry(int dirfd, const struct dirent *de)
 	return fstatat(dirfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void block_bad(struct mp_memory *mem, struct mp_block *b, const char *file, int err,
-		      const struct mp_log *log, const char *detail)
+/*
+ * Blocks are read by up to two threads (the kernel's side of each read is
+ * most of the cost, and both cores can share it). A thread notes what was
+ * wrong with its blocks; the messages go out afterwards, in block order.
+ */
+struct problem {
+	const struct mp_block *b;
+	char msg[200];
+};
+
+struct reader {
+	int memfd;
+	unsigned what;
+	struct mp_block *blocks;
+	size_t nblocks;
+	struct problem *probs;
+	size_t nprobs;
+	size_t cap;
+};
+
+static void block_bad(struct reader *rd, struct mp_block *b, const char *file, int err,
+		      const char *detail)
 {
+	struct problem *p;
+
 	if (b->err)
 		return;
 	b->err = err;
 	b->errfile = file;
-	mem->nbad++;
-	if (detail)
-		mp_logf(log, MP_LOG_WARN, "memory%" PRIu64 "/%s: %s", b->id, file, detail);
-	else
-		mp_logf(log, MP_LOG_WARN, "memory%" PRIu64 "/%s: %s", b->id, file, strerror(-err));
+	if (rd->nprobs == rd->cap) {
+		size_t ncap = rd->cap ? rd->cap * 2 : 8;
+
+		p = realloc(rd->probs, ncap * sizeof(*p));
+		if (!p)
+			return;	/* the block is still marked bad; only the text is lost */
+		rd->probs = p;
+		rd->cap = ncap;
+	}
+	p = &rd->probs[rd->nprobs++];
+	p->b = b;
+	snprintf(p->msg, sizeof(p->msg), "memory%" PRIu64 "/%s: %s", b->id, file,
+		 detail ? detail : strerror(-err));
 }
 
 static int read_attr(int memfd, struct mp_block *b, const char *file, char *buf, size_t len)
@@ -125,21 +156,22 @@ static bool valid_zone_list(const char *s)
 	return word;
 }
 
-static void read_block(struct mp_memory *mem, int memfd, struct mp_block *b, unsigned what,
-		       const struct mp_log *log)
+static void read_block(struct reader *rd, struct mp_block *b)
 {
+	const unsigned what = rd->what;
+	const int memfd = rd->memfd;
 	char buf[128], why[192];
 	int r;
 
 	if (what & MP_READ_STATE) {
 		r = read_attr(memfd, b, "state", buf, sizeof(buf));
 		if (r < 0) {
-			block_bad(mem, b, "state", r, log, NULL);
+			block_bad(rd, b, "state", r, NULL);
 		} else {
 			b->state = mp_state_parse(buf);
 			if (b->state == MP_STATE_UNKNOWN) {
 				snprintf(why, sizeof(why), "unexpected state \"%.64s\"", buf);
-				block_bad(mem, b, "state", -EBADMSG, log, why);
+				block_bad(rd, b, "state", -EBADMSG, why);
 			}
 		}
 	}
@@ -148,10 +180,10 @@ static void read_block(struct mp_memory *mem, int memfd, struct mp_block *b, uns
 		if (r == -ENOENT) {
 			b->removable = -1;	/* some architectures have none */
 		} else if (r < 0) {
-			block_bad(mem, b, "removable", r, log, NULL);
+			block_bad(rd, b, "removable", r, NULL);
 		} else if (strcmp(buf, "0") && strcmp(buf, "1")) {
 			snprintf(why, sizeof(why), "expected 0 or 1, read \"%.64s\"", buf);
-			block_bad(mem, b, "removable", -EBADMSG, log, why);
+			block_bad(rd, b, "removable", -EBADMSG, why);
 		} else {
 			b->removable = buf[0] == '1';
 		}
@@ -161,10 +193,10 @@ static void read_block(struct mp_memory *mem, int memfd, struct mp_block *b, uns
 		if (r == -ENOENT) {
 			b->zones[0] = '\0';	/* kernels before 4.10 */
 		} else if (r < 0) {
-			block_bad(mem, b, "valid_zones", r, log, NULL);
+			block_bad(rd, b, "valid_zones", r, NULL);
 		} else if (!valid_zone_list(buf) || (size_t)r >= sizeof(b->zones)) {
 			snprintf(why, sizeof(why), "unexpected zone list \"%.64s\"", buf);
-			block_bad(mem, b, "valid_zones", -EBADMSG, log, why);
+			block_bad(rd, b, "valid_zones", -EBADMSG, why);
 		} else {
 			memcpy(b->zones, buf, (size_t)r + 1);
 		}
@@ -172,12 +204,56 @@ static void read_block(struct mp_memory *mem, int memfd, struct mp_block *b, uns
 	if (what & MP_READ_PHYS_INDEX) {
 		r = read_attr(memfd, b, "phys_index", buf, sizeof(buf));
 		if (r < 0)
-			block_bad(mem, b, "phys_index", r, log, NULL);
+			block_bad(rd, b, "phys_index", r, NULL);
 		else if (mp_parse_u64(buf, 16, &b->phys_index) < 0) {
 			snprintf(why, sizeof(why), "expected a hex number, read \"%.64s\"", buf);
-			block_bad(mem, b, "phys_index", -EBADMSG, log, why);
+			block_bad(rd, b, "phys_index", -EBADMSG, why);
 		}
 	}
+}
+
+static void *reader_run(void *arg)
+{
+	struct reader *rd = arg;
+
+	for (size_t i = 0; i < rd->nblocks; i++)
+		read_block(rd, &rd->blocks[i]);
+	return NULL;
+}
+
+/* Below this many blocks a second thread costs more than it saves. */
+#define MP_THREAD_MIN_BLOCKS 256
+
+static int read_blocks(struct mp_memory *mem, int memfd, unsigned what, const struct mp_log *log)
+{
+	struct reader rd[2] = {
+		{ .memfd = memfd, .what = what, .blocks = mem->blocks, .nblocks = mem->nblocks },
+	};
+	size_t nthreads = 1;
+	pthread_t t;
+
+	if (mem->nblocks >= MP_THREAD_MIN_BLOCKS && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		rd[1] = rd[0];
+		rd[0].nblocks = mem->nblocks / 2;
+		rd[1].blocks += rd[0].nblocks;
+		rd[1].nblocks -= rd[0].nblocks;
+		if (pthread_create(&t, NULL, reader_run, &rd[1]) == 0)
+			nthreads = 2;
+		else
+			rd[0] = (struct reader){ .memfd = memfd, .what = what,
+						 .blocks = mem->blocks, .nblocks = mem->nblocks };
+	}
+	reader_run(&rd[0]);
+	if (nthreads == 2)
+		pthread_join(t, NULL);
+	for (size_t k = 0; k < nthreads; k++) {
+		for (size_t i = 0; i < rd[k].nprobs; i++)
+			mp_logf(log, MP_LOG_WARN, "%s", rd[k].probs[i].msg);
+		free(rd[k].probs);
+	}
+	for (size_t i = 0; i < mem->nblocks; i++)
+		mem->nbad += mem->blocks[i].err != 0;
+	return 0;
 }
 
 /*
@@ -352,8 +428,9 @@ int mp_memory_read(const struct mp_root *root, unsigned what, const struct mp_lo
 
 	if (what & MP_READ_MEMMAP)
 		what |= MP_READ_STATE;
-	for (size_t i = 0; i < mem->nblocks; i++)
-		read_block(mem, memfd, &mem->blocks[i], what, log);
+	r = read_blocks(mem, memfd, what, log);
+	if (r < 0)
+		goto fail;
 	if (what & MP_READ_NODE) {
 		r = read_nodes(root, mem, log);
 		if (r < 0) {

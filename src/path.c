@@ -139,32 +139,31 @@ int mp_exists(const struct mp_root *root, const char *path)
 	return 1;
 }
 
+/*
+ * One read() takes a whole sysfs or procfs attribute, and a short read of a
+ * regular file means its end: only a full buffer needs a second look.
+ */
 static ssize_t read_fd_str(int fd, char *buf, size_t len)
 {
 	size_t n = 0;
+	ssize_t r;
 
-	if (len == 0)
+	if (len < 2)
 		return -EINVAL;
-	for (;;) {
-		ssize_t r = read(fd, buf + n, len - 1 - n);
+	do {
+		r = read(fd, buf, len - 1);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	n = (size_t)r;
+	while (n == len - 1) {
+		char c;
 
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
+		r = read(fd, &c, 1);
+		if (r > 0)
+			return -EFBIG;
+		if (r == 0 || errno != EINTR)
 			break;
-		n += (size_t)r;
-		if (n == len - 1) {
-			char c;
-
-			/* full: anything more means it did not fit */
-			r = read(fd, &c, 1);
-			if (r > 0)
-				return -EFBIG;
-			break;
-		}
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n))
