@@ -217,6 +217,18 @@ int mp_write_str(const struct mp_root *root, const char *path, const char *val)
 	return (size_t)w == len ? 0 : -EIO;
 }
 
+int mp_mkdir(const struct mp_root *root, const char *path, mode_t mode)
+{
+	if (mkdirat(root->dirfd, rel(path), mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int mp_unlink(const struct mp_root *root, const char *path)
+{
+	return unlinkat(root->dirfd, rel(path), 0) < 0 ? -errno : 0;
+}
+
 /* Undo the octal escapes (\040 for a space) of a mounts field, in place. */
 static void unescape_mount_field(char *s)
 {
