@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck source-path=SCRIPTDIR
 # contrib/qemu/memplug-vm itself, on Debian's kernel (the last of
 # MEMPLUG_KERNEL, 6.12 by default), with busybox scripts in place of memplug:
 # the guest's status, stdout, stderr and files come back; timeout, panic and a

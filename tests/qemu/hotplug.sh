@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck source-path=SCRIPTDIR
 # Steps 2-4 of the guest tests, one boot per Debian kernel: two 256 MiB DIMMs
 # hot-added from the host's QMP, two more from inside the guest over the QMP
 # bridge, all onlined movable, offlined and removed. memplug list must agree
@@ -7,7 +8,7 @@
 # block count and MemTotal must come back.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
-qemu_prereq
+qemu_prereq memplug
 
 guest_script "$top_srcdir/tests/qemu/hotplug.guest"
 cat >"$WORK/host.qmp" <<'QMP'

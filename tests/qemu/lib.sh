@@ -10,8 +10,8 @@ VM=$top_srcdir/contrib/qemu/memplug-vm
 KERNELS=${MEMPLUG_KERNEL:-6.1 6.12}
 
 # Skip (77) where the guest tests cannot run. MEMPLUG_NO_QEMU=1 is a
-# deliberate opt-out (check-asan), so it skips even under CI. With the
-# argument "nomemplug", memplug need not be built.
+# deliberate opt-out (check-asan), so it skips even under CI. The argument
+# says whether the test needs memplug built: memplug or nomemplug.
 qemu_prereq() {
 	if [ -n "${MEMPLUG_NO_QEMU:-}" ]; then
 		echo "SKIP: MEMPLUG_NO_QEMU is set" >&2
@@ -20,7 +20,7 @@ qemu_prereq() {
 	for t in qemu-system-x86_64 socat cpio busybox jq; do
 		command -v "$t" >/dev/null 2>&1 || skip "$t not installed"
 	done
-	[ "${1:-}" = nomemplug ] || [ -x "$MEMPLUG" ] || skip "memplug not built ($MEMPLUG)"
+	[ "$1" = nomemplug ] || [ -x "$MEMPLUG" ] || skip "memplug not built ($MEMPLUG)"
 	for k in $KERNELS; do
 		case $k in
 		6.1 | 6.12) ;;

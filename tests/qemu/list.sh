@@ -1,9 +1,10 @@
 #!/bin/sh
+# shellcheck source-path=SCRIPTDIR
 # memplug list in a guest of each Debian kernel lists the boot blocks exactly
 # as the guest's sysfs has them (step 1 of the guest tests).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
-qemu_prereq
+qemu_prereq memplug
 
 cat >"$WORK/list.guest" <<'GUEST'
 snapshot boot
