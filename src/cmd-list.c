@@ -167,7 +167,16 @@ static error_t list_parse(int key, char *arg, struct argp_state *state)
 		} else {
 			a->ncols = 0;
 		}
-		parse_columns(state, arg, a->cols, &a->ncols, ARRAY_SIZE(a->cols));
+		parse_columns(state, arg, ids, &n, ARRAY_SIZE(ids));
+		for (size_t i = 0; i < n; i++) {
+			size_t j;
+
+			/* a column asked for twice is shown once */
+			for (j = 0; j < a->ncols && a->cols[j] != ids[i]; j++)
+				;
+			if (j == a->ncols)
+				a->cols[a->ncols++] = ids[i];
+		}
 		return 0;
 	case OPT_OUTPUT_ALL:
 		for (a->ncols = 0; a->ncols < NCOLS; a->ncols++)

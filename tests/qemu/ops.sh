@@ -5,7 +5,7 @@
 # online, ten times, with everything offline again afterwards.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
-qemu_prereq
+qemu_prereq memplug
 
 guest_script "$top_srcdir/tests/qemu/ops.guest"
 for k in $KERNELS; do
