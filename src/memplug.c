@@ -83,6 +83,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "list", cmd_list, "List memory blocks and ranges, as lsmem does, with zones and memmap" },
+	{ "qmp", cmd_qmp, "Send one QMP command to QEMU and print the reply (debugging)" },
 };
 
 static const struct argp_child top_children[] = {
