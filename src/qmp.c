@@ -464,7 +464,8 @@ int mp_qmp_execute_type(struct mp_qmp *q, const char *cmd, struct json_object *a
 	if (args)
 		json_object_object_add(req, "arguments", json_object_get(args));
 	json_object_object_add(req, "id", json_object_new_string(q->want_id));
-	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE);
 	mp_logf(q->log, MP_LOG_DEBUG, "qmp: -> %s", s);
 	if (asprintf(&line, "%s\r\n", s) < 0) {
 		json_object_put(req);
