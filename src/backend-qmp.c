@@ -31,6 +31,7 @@ struct qmp_priv {
 
 /* How often a virtio-mem resize is polled. */
 #define POLL_MS 100
+#define QUERY_SLACK_MS 500
 
 _printf_(3, 4) static int fail(struct mp_backend *be, int err, const char *fmt, ...)
 {
@@ -522,7 +523,8 @@ static int vmem_resize(struct mp_backend *be, const struct mp_device *dev, uint6
 	for (;;) {
 		int64_t next = mp_qmp_now_ms() + POLL_MS;
 
-		r = find_device(be, deadline, dev->id, MP_DEV_VIRTIO_MEM, now);
+		/* a last look may overrun the deadline by QUERY_SLACK_MS at most */
+		r = find_device(be, deadline + QUERY_SLACK_MS, dev->id, MP_DEV_VIRTIO_MEM, now);
 		if (r < 0)
 			return r;
 		if (now->size == want)

@@ -294,14 +294,15 @@ static int parse_buffered(struct mp_qmp *q, struct json_object **out)
 /* Read one whole JSON value. */
 static int read_msg(struct mp_qmp *q, int64_t deadline, struct json_object **out)
 {
-	for (;;) {
+	for (bool first = true;; first = false) {
 		ssize_t n;
 		int r = parse_buffered(q, out);
 
 		if (r)
 			return r < 0 ? r : 0;
 		q->rpos = q->rlen = 0;
-		r = wait_fd(q, POLLIN, deadline);
+		/* a peer that never stops sending must not hold us past the deadline */
+		r = !first && mp_qmp_now_ms() >= deadline ? -ETIMEDOUT : wait_fd(q, POLLIN, deadline);
 		if (r == -ETIMEDOUT)
 			return fail(q, r, q->partial ? "only part of a message within the timeout"
 						     : "no answer within the timeout");
@@ -311,10 +312,12 @@ static int read_msg(struct mp_qmp *q, int64_t deadline, struct json_object **out
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n == 0 || (n < 0 && errno == ECONNRESET))
-			return fatal(q, fail(q, -ECONNRESET, "%s",
+			return fatal(q, fail(q, -ECONNRESET, "%s%s",
 					     q->partial ? "the peer closed the connection in the "
 							  "middle of a message"
-							: "the peer closed the connection"));
+							: "the peer closed the connection",
+					     q->is_sock ? "" : " (is the host side of the port "
+							       "connected?)"));
 		if (n < 0)
 			return fatal(q, fail(q, -errno, "read: %s", strerror(errno)));
 		q->rlen = (size_t)n;
@@ -586,9 +589,9 @@ bool mp_qmp_match_device(struct json_object *ev, void *arg)
 	return !strcmp(json_object_get_string(dev), arg);
 }
 
-int mp_qmp_handshake(struct mp_qmp *q, int greeting_ms, int timeout_ms)
+/* The handshake, bounded by start + timeout_ms. */
+static int handshake(struct mp_qmp *q, int greeting_ms, int64_t start, int timeout_ms)
 {
-	int64_t start = mp_qmp_now_ms();
 	int64_t gdeadline = start + (greeting_ms < timeout_ms ? greeting_ms : timeout_ms);
 	int r = 0, left;
 
@@ -625,6 +628,11 @@ int mp_qmp_handshake(struct mp_qmp *q, int greeting_ms, int timeout_ms)
 	if (r == 0)
 		q->why[0] = '\0';
 	return r;
+}
+
+int mp_qmp_handshake(struct mp_qmp *q, int greeting_ms, int timeout_ms)
+{
+	return handshake(q, greeting_ms, mp_qmp_now_ms(), timeout_ms);
 }
 
 static void closedirp(DIR **d)
@@ -713,7 +721,7 @@ int mp_qmp_open(const struct mp_root *root, const char *path, int timeout_ms,
 	char found[PATH_MAX], shown[PATH_MAX];
 	struct mp_qmp *q;
 	struct stat st;
-	int r, fd, left;
+	int r, fd;
 
 	r = mp_qmp_new_fd(-1, log, &q);
 	*out = q;
@@ -762,8 +770,7 @@ int mp_qmp_open(const struct mp_root *root, const char *path, int timeout_ms,
 	q->fd = fd;
 	q->is_sock = S_ISSOCK(st.st_mode);
 	q->lenient = !q->is_sock;
-	left = timeout_ms - (int)(mp_qmp_now_ms() - start);
-	r = mp_qmp_handshake(q, MP_QMP_GREETING_MS, left > 0 ? left : 0);
+	r = handshake(q, MP_QMP_GREETING_MS, start, timeout_ms);
 	if (r < 0) {
 		char why[sizeof(q->why)];
 
