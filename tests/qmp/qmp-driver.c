@@ -9,7 +9,8 @@
  *
  * add prints "ID MEMDEV ADDR SIZE FIRST LAST" (FIRST..LAST: the 128 MiB
  * memory blocks it covers); query prints "TYPE ID MEMDEV ADDR SIZE NODE"
- * per device. Failures: the backend's one-line reason on stderr, exit 2.
+ * per device. PATH "-": find the guest's org.qemu.qmp port. Failures: the
+ * backend's one-line reason on stderr, exit 2.
  */
 #include "config.h"
 
@@ -50,7 +51,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: qmp-driver PATH TIMEOUT_MS add|add-vmem|remove|query ...\n");
 		return 99;
 	}
-	if (mp_backend_init(&be, "qmp", NULL, &log, argv[1], atoi(argv[2])) < 0)
+	if (mp_backend_init(&be, "qmp", NULL, &log, strcmp(argv[1], "-") ? argv[1] : NULL,
+			    atoi(argv[2])) < 0)
 		return 99;
 	if (!strcmp(argv[3], "add") && argc >= 5) {
 		o.addr = argc > 5 ? num(argv[5]) : 0;
