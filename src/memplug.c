@@ -86,6 +86,7 @@ static const struct command commands[] = {
 	{ "online", cmd_online, "Online blocks (--zone auto|kernel|movable), read them back" },
 	{ "offline", cmd_offline, "Offline blocks, read them back" },
 	{ "restore", cmd_restore, "Undo what an unfinished memplug left in its journal" },
+	{ "qmp", cmd_qmp, "Send one QMP command to QEMU and print the reply (debugging)" },
 };
 
 static const struct argp_child top_children[] = {
@@ -144,7 +145,7 @@ static char *top_help_filter(int key, const char *text, void *input)
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fputs("\n'memplug COMMAND --help' describes a command. Exit status: 0 nothing wrong, "
-	      "1 findings, 2 usage or environment error, 3 partial (some blocks unreadable), "
+	      "1 findings, 2 usage or environment error, 3 partial (not all that was asked could be done), "
 	      "4 skipped. See memplug(8).",
 	      f);
 	fclose(f);

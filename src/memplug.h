@@ -37,5 +37,6 @@ int cmd_list(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_online(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_offline(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_restore(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_qmp(struct mp_ctx *ctx, int argc, char **argv);
 
 #endif
