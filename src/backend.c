@@ -8,6 +8,7 @@
 
 static const struct mp_backend_ops *const backends[] = {
 	&mp_backend_qmp,
+	&mp_backend_acpi,
 };
 
 const char *mp_dev_type_name(enum mp_dev_type t)

@@ -103,6 +103,7 @@ int mp_backend_init(struct mp_backend *be, const char *name, const struct mp_roo
 void mp_backend_close(struct mp_backend *be);
 
 extern const struct mp_backend_ops mp_backend_qmp;
+extern const struct mp_backend_ops mp_backend_acpi;
 
 /* ---- pieces of the qmp backend, for tests and for callers holding a connection ---- */
 struct mp_qmp;

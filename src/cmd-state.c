@@ -22,13 +22,12 @@ struct state_args {
 	bool offline;
 	struct mp_selector sel;
 	struct mp_session_opts opts;
-	bool no_restore;
 };
 
 enum { OPT_ZONE = 'z', OPT_TIMEOUT = 't', OPT_DRY_RUN = 'n', OPT_NO_RESTORE = 0x100,
        OPT_ALLOW_BOOT };
 
-const struct argp_option mp_change_options[] = {
+static const struct argp_option change_options[] = {
 	{ "timeout", OPT_TIMEOUT, "SECS", 0,
 	  "Bound every write by SECS seconds of wall clock (default 60; 0: none)", 1 },
 	{ "dry-run", OPT_DRY_RUN, NULL, 0, "Print the plan, write nothing", 1 },
@@ -39,10 +38,10 @@ const struct argp_option mp_change_options[] = {
 	{ 0 }
 };
 
-/* The options of every command that changes memory; input is the opts. */
+/* The options of every command that changes memory; input: the session opts. */
 static error_t change_parse(int key, char *arg, struct argp_state *state)
 {
-	struct state_args *a = state->input;
+	struct mp_session_opts *o = state->input;
 	uint64_t v;
 
 	switch (key) {
@@ -50,16 +49,16 @@ static error_t change_parse(int key, char *arg, struct argp_state *state)
 		if (mp_parse_u64(arg, 10, &v) < 0 || v > 86400)
 			argp_error(state, "--timeout takes whole seconds from 0 to 86400, not \"%s\"",
 				   arg);
-		a->opts.timeout_ms = (unsigned)v * 1000;
+		o->timeout_ms = (unsigned)v * 1000;
 		return 0;
 	case OPT_DRY_RUN:
-		a->opts.dry_run = true;
+		o->dry_run = true;
 		return 0;
 	case OPT_NO_RESTORE:
-		a->no_restore = true;
+		o->no_restore = true;
 		return 0;
 	case OPT_ALLOW_BOOT:
-		a->opts.allow_boot_memory = true;
+		o->allow_boot_memory = true;
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -80,7 +79,7 @@ static error_t state_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = a->ctx;
-		state->child_inputs[1] = a;
+		state->child_inputs[1] = &a->opts;
 		return 0;
 	case OPT_ZONE:
 		if (!strcmp(arg, "auto"))
@@ -104,12 +103,12 @@ static error_t state_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp change_argp = { mp_change_options, change_parse, NULL, NULL, NULL,
-					 NULL, NULL };
+const struct argp mp_change_argp = { change_options, change_parse, NULL, NULL, NULL, NULL,
+				     NULL };
 
 static const struct argp_child state_children[] = {
 	{ &mp_common_argp, 0, NULL, 0 },
-	{ &change_argp, 0, NULL, 0 },
+	{ &mp_change_argp, 0, NULL, 0 },
 	{ 0 }
 };
 
@@ -271,7 +270,7 @@ static int change_states(struct mp_ctx *ctx, struct state_args *a)
 	}
 	if (mp_stop_signal && status == MP_EXIT_OK)
 		status = MP_EXIT_PARTIAL;
-	return mp_ctx_session_end(ctx, s, !a->no_restore && !a->opts.dry_run, status);
+	return mp_ctx_session_end(ctx, s, !a->opts.no_restore && !a->opts.dry_run, status);
 }
 
 static int state_cmd(struct mp_ctx *ctx, int argc, char **argv, bool offline)
@@ -310,7 +309,7 @@ static error_t restore_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = a->ctx;
-		state->child_inputs[1] = a;
+		state->child_inputs[1] = &a->opts;
 		return 0;
 	case ARGP_KEY_ARG:
 		argp_error(state, "restore takes no arguments");

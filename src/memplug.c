@@ -85,6 +85,8 @@ static const struct command commands[] = {
 	{ "list", cmd_list, "List memory blocks and ranges (lsmem's view, with zones, memmap)" },
 	{ "online", cmd_online, "Online blocks (--zone auto|kernel|movable), read them back" },
 	{ "offline", cmd_offline, "Offline blocks, read them back" },
+	{ "add", cmd_add, "Hot-add memory (--backend qmp), wait for its blocks" },
+	{ "remove", cmd_remove, "Hot-remove a device (--backend qmp|acpi), wait for it to go" },
 	{ "restore", cmd_restore, "Undo what an unfinished memplug left in its journal" },
 	{ "qmp", cmd_qmp, "Send one QMP command to QEMU and print the reply (debugging)" },
 };

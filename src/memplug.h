@@ -21,6 +21,9 @@ extern const struct argp mp_common_argp;
 /* Open the root context or print why not; returns an exit status or 0. */
 int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root);
 
+/* --timeout, --dry-run, --no-restore, --allow-boot-memory; input: struct mp_session_opts. */
+extern const struct argp mp_change_argp;
+
 /* Print "memplug: <msg>" on stderr. */
 void mp_err(const char *fmt, ...) _printf_(1, 2);
 
@@ -37,6 +40,8 @@ int cmd_list(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_online(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_offline(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_restore(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_add(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_remove(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_qmp(struct mp_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -109,7 +109,8 @@ static int journal_add(struct mp_session *s, const struct mp_journal_entry *e)
 		r = journal_write(s, "state %" PRIu64 " %s %s\n", e->block, mp_state_name(e->state),
 				  e->zone[0] ? e->zone : "-");
 	else
-		r = journal_write(s, "device %s %s 0x%" PRIx64 " %" PRIu64 "\n", e->dev.backend,
+		r = journal_write(s, "%s %s %s 0x%" PRIx64 " %" PRIu64 "\n",
+				  e->kind == MP_J_DEVICE ? "device" : "removed", e->dev.backend,
 				  e->dev.id, e->dev.addr, e->dev.size);
 	if (r < 0)
 		return r;
@@ -164,11 +165,11 @@ static int load_journal(struct mp_session *s, char *why, size_t len)
 			e.state = mp_state_parse(c);
 			if (strcmp(d, "-"))
 				snprintf(e.zone, sizeof(e.zone), "%s", d);
-		} else if (n == 5 && !strcmp(a, "device") && strlen(b) < sizeof(e.dev.backend) &&
+		} else if (n == 5 && (!strcmp(a, "device") || !strcmp(a, "removed")) && strlen(b) < sizeof(e.dev.backend) &&
 			   strlen(c) < sizeof(e.dev.id) && !strncmp(d, "0x", 2) &&
 			   mp_parse_u64(d, 16, &e.dev.addr) == 0 &&
 			   mp_parse_u64(f5, 10, &e.dev.size) == 0) {
-			e.kind = MP_J_DEVICE;
+			e.kind = !strcmp(a, "device") ? MP_J_DEVICE : MP_J_REMOVED;
 			snprintf(e.dev.backend, sizeof(e.dev.backend), "%s", b);
 			snprintf(e.dev.id, sizeof(e.dev.id), "%s", c);
 		} else if (n == 2 && !strcmp(a, "undone") && sscanf(b, "%zu%1s", &idx, extra) == 1 &&
@@ -352,6 +353,13 @@ int mp_session_journal_device(struct mp_session *s, const struct mp_device_ref *
 	return 0;
 }
 
+int mp_session_journal_removed(struct mp_session *s, const struct mp_device_ref *dev)
+{
+	struct mp_journal_entry e = { .kind = MP_J_REMOVED, .dev = *dev };
+
+	return journal_add(s, &e);
+}
+
 void mp_session_device_removed(struct mp_session *s, const char *id)
 {
 	for (size_t i = s->njournal; i-- > 0;)
@@ -529,6 +537,28 @@ int mp_session_restore(struct mp_session *s)
 
 		if (e->undone)
 			continue;
+		if (e->kind == MP_J_REMOVED) {
+			int r;
+
+			if (!s->opts.readd_device) {
+				mp_logf(s->log, MP_LOG_WARN,
+					"%s device %s stays removed: that backend cannot add it back",
+					e->dev.backend, e->dev.id);
+				journal_undone(s, i);
+				continue;
+			}
+			r = s->opts.readd_device(s->opts.userdata, &e->dev, why, sizeof(why));
+			if (r < 0) {
+				mp_logf(s->log, MP_LOG_ERR, "could not add back %s device %s: %s",
+					e->dev.backend, e->dev.id, why[0] ? why : strerror(-r));
+				failed++;
+				continue;
+			}
+			mp_logf(s->log, MP_LOG_INFO, "restored: added %s device %s back at 0x%" PRIx64,
+				e->dev.backend, e->dev.id, e->dev.addr);
+			journal_undone(s, i);
+			continue;
+		}
 		if (e->kind == MP_J_DEVICE) {
 			int r = s->opts.remove_device
 					? s->opts.remove_device(s->opts.userdata, &e->dev, why, sizeof(why))

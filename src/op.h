@@ -59,14 +59,16 @@ struct mp_device_ref {
 	uint64_t addr, size;
 };
 
+/* A journaled device change: added (undo: remove), removed (undo: add back). */
+
 struct mp_journal_entry {
-	enum { MP_J_STATE, MP_J_DEVICE } kind;
+	enum { MP_J_STATE, MP_J_DEVICE, MP_J_REMOVED } kind;
 	bool undone;
 	/* MP_J_STATE: the block's state and zone before the change */
 	uint64_t block;
 	enum mp_state state;
 	char zone[16];
-	/* MP_J_DEVICE */
+	/* MP_J_DEVICE, MP_J_REMOVED */
 	struct mp_device_ref dev;
 };
 
@@ -75,9 +77,13 @@ struct mp_session_opts {
 	bool dry_run;
 	bool allow_boot_memory;
 	bool recover;			/* take over an unfinished journal (memplug restore) */
+	bool no_restore;		/* the caller keeps the end state (not used here) */
 	/* removes a device for restore; NULL when the session adds none */
 	int (*remove_device)(void *userdata, const struct mp_device_ref *dev, char *why,
 			     size_t len);
+	/* adds a removed device back at its address; NULL: removals are not undone */
+	int (*readd_device)(void *userdata, const struct mp_device_ref *dev, char *why,
+			    size_t len);
 	void *userdata;
 };
 
@@ -114,6 +120,8 @@ void mp_session_free(struct mp_session *s);
 
 /* Record a device the session added (before its blocks appear). */
 int mp_session_journal_device(struct mp_session *s, const struct mp_device_ref *dev);
+/* Record a device about to be removed (undone by adding it back). */
+int mp_session_journal_removed(struct mp_session *s, const struct mp_device_ref *dev);
 /* Mark a journaled device as removed. */
 void mp_session_device_removed(struct mp_session *s, const char *id);
 

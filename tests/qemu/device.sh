@@ -1,0 +1,17 @@
+#!/bin/sh
+# memplug add and remove in guests of both Debian kernels: through QMP over
+# the guest's org.qemu.qmp port and through an ACPI eject; kept, onlined, and
+# undone at the end (a removal adds the DIMM back where it was, online in
+# its zone again), checked against QEMU's query-memory-devices and sysfs.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
+qemu_prereq memplug
+
+guest_script "$top_srcdir/tests/qemu/device.guest"
+for k in $KERNELS; do
+	o=$WORK/$k
+	vm "$o" --debian "$k" --timeout 400 --script "$WORK/guest.sh" ||
+		{ vm_log "$o"; fail "$k: guest run failed"; }
+	grep -q "guest device: all checks passed" "$o/stdout" || { vm_log "$o"; fail "$k: no verdict"; }
+	echo "$k: $(grep -v passed "$o/stdout" | tr '\n' ';')"
+done
