@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -85,18 +86,48 @@ static bool is_dir_entry(int dirfd, const struct dirent *de)
 	return fstatat(dirfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void block_bad(struct mp_memory *mem, struct mp_block *b, const char *file, int err,
-		      const struct mp_log *log, const char *detail)
+/*
+ * Blocks are read by up to two threads (the kernel's side of each read is
+ * most of the cost, and both cores can share it). A thread notes what was
+ * wrong with its blocks; the messages go out afterwards, in block order.
+ */
+struct problem {
+	const struct mp_block *b;
+	char msg[200];
+};
+
+struct reader {
+	int memfd;
+	unsigned what;
+	struct mp_block *blocks;
+	size_t nblocks;
+	struct problem *probs;
+	size_t nprobs;
+	size_t cap;
+};
+
+static void block_bad(struct reader *rd, struct mp_block *b, const char *file, int err,
+		      const char *detail)
 {
+	struct problem *p;
+
 	if (b->err)
 		return;
 	b->err = err;
 	b->errfile = file;
-	mem->nbad++;
-	if (detail)
-		mp_logf(log, MP_LOG_WARN, "memory%" PRIu64 "/%s: %s", b->id, file, detail);
-	else
-		mp_logf(log, MP_LOG_WARN, "memory%" PRIu64 "/%s: %s", b->id, file, strerror(-err));
+	if (rd->nprobs == rd->cap) {
+		size_t ncap = rd->cap ? rd->cap * 2 : 8;
+
+		p = realloc(rd->probs, ncap * sizeof(*p));
+		if (!p)
+			return;	/* the block is still marked bad; only the text is lost */
+		rd->probs = p;
+		rd->cap = ncap;
+	}
+	p = &rd->probs[rd->nprobs++];
+	p->b = b;
+	snprintf(p->msg, sizeof(p->msg), "memory%" PRIu64 "/%s: %s", b->id, file,
+		 detail ? detail : strerror(-err));
 }
 
 static int read_attr(int memfd, struct mp_block *b, const char *file, char *buf, size_t len)
@@ -125,21 +156,22 @@ static bool valid_zone_list(const char *s)
 	return word;
 }
 
-static void read_block(struct mp_memory *mem, int memfd, struct mp_block *b, unsigned what,
-		       const struct mp_log *log)
+static void read_block(struct reader *rd, struct mp_block *b)
 {
+	const unsigned what = rd->what;
+	const int memfd = rd->memfd;
 	char buf[128], why[192];
 	int r;
 
 	if (what & MP_READ_STATE) {
 		r = read_attr(memfd, b, "state", buf, sizeof(buf));
 		if (r < 0) {
-			block_bad(mem, b, "state", r, log, NULL);
+			block_bad(rd, b, "state", r, NULL);
 		} else {
 			b->state = mp_state_parse(buf);
 			if (b->state == MP_STATE_UNKNOWN) {
 				snprintf(why, sizeof(why), "unexpected state \"%.64s\"", buf);
-				block_bad(mem, b, "state", -EBADMSG, log, why);
+				block_bad(rd, b, "state", -EBADMSG, why);
 			}
 		}
 	}
@@ -148,10 +180,10 @@ static void read_block(struct mp_memory *mem, int memfd, struct mp_block *b, uns
 		if (r == -ENOENT) {
 			b->removable = -1;	/* some architectures have none */
 		} else if (r < 0) {
-			block_bad(mem, b, "removable", r, log, NULL);
+			block_bad(rd, b, "removable", r, NULL);
 		} else if (strcmp(buf, "0") && strcmp(buf, "1")) {
 			snprintf(why, sizeof(why), "expected 0 or 1, read \"%.64s\"", buf);
-			block_bad(mem, b, "removable", -EBADMSG, log, why);
+			block_bad(rd, b, "removable", -EBADMSG, why);
 		} else {
 			b->removable = buf[0] == '1';
 		}
@@ -161,10 +193,10 @@ static void read_block(struct mp_memory *mem, int memfd, struct mp_block *b, uns
 		if (r == -ENOENT) {
 			b->zones[0] = '\0';	/* kernels before 4.10 */
 		} else if (r < 0) {
-			block_bad(mem, b, "valid_zones", r, log, NULL);
+			block_bad(rd, b, "valid_zones", r, NULL);
 		} else if (!valid_zone_list(buf) || (size_t)r >= sizeof(b->zones)) {
 			snprintf(why, sizeof(why), "unexpected zone list \"%.64s\"", buf);
-			block_bad(mem, b, "valid_zones", -EBADMSG, log, why);
+			block_bad(rd, b, "valid_zones", -EBADMSG, why);
 		} else {
 			memcpy(b->zones, buf, (size_t)r + 1);
 		}
@@ -172,12 +204,56 @@ static void read_block(struct mp_memory *mem, int memfd, struct mp_block *b, uns
 	if (what & MP_READ_PHYS_INDEX) {
 		r = read_attr(memfd, b, "phys_index", buf, sizeof(buf));
 		if (r < 0)
-			block_bad(mem, b, "phys_index", r, log, NULL);
+			block_bad(rd, b, "phys_index", r, NULL);
 		else if (mp_parse_u64(buf, 16, &b->phys_index) < 0) {
 			snprintf(why, sizeof(why), "expected a hex number, read \"%.64s\"", buf);
-			block_bad(mem, b, "phys_index", -EBADMSG, log, why);
+			block_bad(rd, b, "phys_index", -EBADMSG, why);
 		}
 	}
+}
+
+static void *reader_run(void *arg)
+{
+	struct reader *rd = arg;
+
+	for (size_t i = 0; i < rd->nblocks; i++)
+		read_block(rd, &rd->blocks[i]);
+	return NULL;
+}
+
+/* Below this many blocks a second thread costs more than it saves. */
+#define MP_THREAD_MIN_BLOCKS 256
+
+static int read_blocks(struct mp_memory *mem, int memfd, unsigned what, const struct mp_log *log)
+{
+	struct reader rd[2] = {
+		{ .memfd = memfd, .what = what, .blocks = mem->blocks, .nblocks = mem->nblocks },
+	};
+	size_t nthreads = 1;
+	pthread_t t;
+
+	if (mem->nblocks >= MP_THREAD_MIN_BLOCKS && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		rd[1] = rd[0];
+		rd[0].nblocks = mem->nblocks / 2;
+		rd[1].blocks += rd[0].nblocks;
+		rd[1].nblocks -= rd[0].nblocks;
+		if (pthread_create(&t, NULL, reader_run, &rd[1]) == 0)
+			nthreads = 2;
+		else
+			rd[0] = (struct reader){ .memfd = memfd, .what = what,
+						 .blocks = mem->blocks, .nblocks = mem->nblocks };
+	}
+	reader_run(&rd[0]);
+	if (nthreads == 2)
+		pthread_join(t, NULL);
+	for (size_t k = 0; k < nthreads; k++) {
+		for (size_t i = 0; i < rd[k].nprobs; i++)
+			mp_logf(log, MP_LOG_WARN, "%s", rd[k].probs[i].msg);
+		free(rd[k].probs);
+	}
+	for (size_t i = 0; i < mem->nblocks; i++)
+		mem->nbad += mem->blocks[i].err != 0;
+	return 0;
 }
 
 /*
@@ -352,8 +428,9 @@ int mp_memory_read(const struct mp_root *root, unsigned what, const struct mp_lo
 
 	if (what & MP_READ_MEMMAP)
 		what |= MP_READ_STATE;
-	for (size_t i = 0; i < mem->nblocks; i++)
-		read_block(mem, memfd, &mem->blocks[i], what, log);
+	r = read_blocks(mem, memfd, what, log);
+	if (r < 0)
+		goto fail;
 	if (what & MP_READ_NODE) {
 		r = read_nodes(root, mem, log);
 		if (r < 0) {
@@ -383,8 +460,10 @@ void mp_memory_free(struct mp_memory *mem)
 void mp_selector_clear(struct mp_selector *sel)
 {
 	free(sel->ranges);
-	sel->ranges = NULL;
-	sel->nranges = 0;
+	free(sel->phys);
+	free(sel->nodes);
+	free(sel->zones);
+	memset(sel, 0, sizeof(*sel));
 }
 
 static int parse_id(const char *s, size_t len, uint64_t *id)
@@ -405,6 +484,98 @@ static int parse_id(const char *s, size_t len, uint64_t *id)
 	return mp_parse_u64(buf, 10, id);
 }
 
+static int parse_hex_addr(const char *s, size_t len, uint64_t *v)
+{
+	char buf[32];
+
+	if (len < 3 || len >= sizeof(buf) || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return mp_parse_u64(buf, 16, v);
+}
+
+/* Append one element to a growing array; returns 0 or -ENOMEM. */
+static int grow(void *arrayp, size_t *n, size_t elsize, const void *el)
+{
+	char *a = realloc(*(void **)arrayp, (*n + 1) * elsize);
+
+	if (!a)
+		return -ENOMEM;
+	memcpy(a + *n * elsize, el, elsize);
+	*(void **)arrayp = a;
+	(*n)++;
+	return 0;
+}
+
+static int parse_term(const char *p, size_t len, struct mp_selector *sel)
+{
+	const char *dash = memchr(p, '-', len);
+	char word[32];
+	struct mp_id_range r;
+	uint64_t v;
+
+	if (len > 5 && !strncmp(p, "node:", 5)) {
+		int node;
+
+		if (parse_id(p + 5, len - 5, &v) < 0 || len - 5 > 6 || !isdigit((unsigned char)p[5]))
+			return -EINVAL;
+		node = (int)v;
+		return grow(&sel->nodes, &sel->nnodes, sizeof(node), &node);
+	}
+	if (len > 5 && !strncmp(p, "zone:", 5)) {
+		char zone[16] = "";
+
+		if (len - 5 >= sizeof(zone))
+			return -EINVAL;
+		memcpy(zone, p + 5, len - 5);
+		for (char *z = zone; *z; z++)
+			if (!isalnum((unsigned char)*z))
+				return -EINVAL;
+		return grow(&sel->zones, &sel->nzones, sizeof(zone), zone);
+	}
+	if (len > 6 && !strncmp(p, "state:", 6)) {
+		enum mp_state st;
+
+		if (len - 6 >= sizeof(word))
+			return -EINVAL;
+		memcpy(word, p + 6, len - 6);
+		word[len - 6] = '\0';
+		st = mp_state_parse(word);
+		if (st == MP_STATE_UNKNOWN)
+			return -EINVAL;
+		sel->states |= 1u << st;
+		return 0;
+	}
+	if (len > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		if (!dash || parse_hex_addr(p, (size_t)(dash - p), &r.first) < 0 ||
+		    parse_hex_addr(dash + 1, len - (size_t)(dash - p) - 1, &r.last) < 0 ||
+		    r.last < r.first)
+			return -EINVAL;
+		return grow(&sel->phys, &sel->nphys, sizeof(r), &r);
+	}
+	if (!dash && len < sizeof(word) && isdigit((unsigned char)p[0]) && isalpha((unsigned char)p[len - 1])) {
+		memcpy(word, p, len);
+		word[len] = '\0';
+		if (mp_parse_size(word, &v) < 0 || v == 0)
+			return -EINVAL;
+		if (sel->size)
+			return -EINVAL;
+		sel->size = v;
+		return 0;
+	}
+	if (dash) {
+		if (parse_id(p, (size_t)(dash - p), &r.first) < 0 ||
+		    parse_id(dash + 1, len - (size_t)(dash - p) - 1, &r.last) < 0 || r.last < r.first)
+			return -EINVAL;
+	} else {
+		if (parse_id(p, len, &r.first) < 0)
+			return -EINVAL;
+		r.last = r.first;
+	}
+	return grow(&sel->ranges, &sel->nranges, sizeof(r), &r);
+}
+
 int mp_selector_parse(const char *arg, struct mp_selector *sel, char *err, size_t errlen)
 {
 	const char *p = arg;
@@ -416,42 +587,147 @@ int mp_selector_parse(const char *arg, struct mp_selector *sel, char *err, size_
 	for (;;) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		const char *dash = memchr(p, '-', len);
-		struct mp_id_range r;
-		struct mp_id_range *nr;
+		int r = parse_term(p, len, sel);
 
-		if (dash) {
-			if (parse_id(p, (size_t)(dash - p), &r.first) < 0 ||
-			    parse_id(dash + 1, len - (size_t)(dash - p) - 1, &r.last) < 0 ||
-			    r.last < r.first)
-				goto bad;
-		} else {
-			if (parse_id(p, len, &r.first) < 0)
-				goto bad;
-			r.last = r.first;
-		}
-		nr = realloc(sel->ranges, (sel->nranges + 1) * sizeof(*nr));
-		if (!nr) {
+		if (r == -ENOMEM) {
 			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
+			return r;
 		}
-		sel->ranges = nr;
-		sel->ranges[sel->nranges++] = r;
+		if (r < 0) {
+			snprintf(err, errlen,
+				 "\"%.*s\" is not a block (32, memory32, 32-39), a range "
+				 "(0xSTART-0xEND), node:N, zone:NAME, state:STATE or a size (512M)",
+				 (int)(len > 64 ? 64 : len), p);
+			return -EINVAL;
+		}
 		if (!end)
 			return 0;
 		p = end + 1;
-		continue;
-bad:
-		snprintf(err, errlen, "\"%.*s\" is not a block, a block range (32-39) or memoryN",
-			 (int)(len > 64 ? 64 : len), p);
-		return -EINVAL;
 	}
 }
 
-bool mp_selector_match(const struct mp_selector *sel, uint64_t id)
+static bool zone_match(const struct mp_selector *sel, const char *zones)
 {
-	for (size_t i = 0; i < sel->nranges; i++)
-		if (id >= sel->ranges[i].first && id <= sel->ranges[i].last)
-			return true;
+	for (size_t i = 0; i < sel->nzones; i++) {
+		size_t n = strlen(sel->zones[i]);
+
+		for (const char *z = zones; *z;) {
+			size_t w = strcspn(z, " ");
+
+			if (w == n && !strncasecmp(z, sel->zones[i], n))
+				return true;
+			z += w;
+			while (*z == ' ')
+				z++;
+		}
+	}
 	return false;
+}
+
+static bool filters_match(const struct mp_selector *sel, const struct mp_block *b)
+{
+	if (sel->states && !(sel->states & (1u << b->state)))
+		return false;
+	if (sel->nzones && !zone_match(sel, b->zones))
+		return false;
+	if (sel->nnodes) {
+		size_t i;
+
+		for (i = 0; i < sel->nnodes && sel->nodes[i] != b->node; i++)
+			;
+		if (i == sel->nnodes)
+			return false;
+	}
+	return true;
+}
+
+ssize_t mp_selector_resolve(const struct mp_selector *sel, const struct mp_memory *mem,
+			    enum mp_sel_mode mode, struct mp_block ***out, char *err, size_t errlen)
+{
+	struct mp_block **v;
+	size_t n = 0, i;
+	char h1[32], h2[32];
+
+	for (i = 0; i < sel->nphys; i++) {
+		const struct mp_id_range *r = &sel->phys[i];
+
+		if (r->first % mem->block_size || (r->last + 1) % mem->block_size) {
+			snprintf(err, errlen,
+				 "0x%" PRIx64 "-0x%" PRIx64 " is not aligned to the block size (%s)",
+				 r->first, r->last, mp_human_size(mem->block_size, h1, sizeof(h1)));
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < sel->nranges + sel->nphys; i++) {
+		uint64_t first, last;
+		bool any = false;
+
+		if (i < sel->nranges) {
+			first = sel->ranges[i].first;
+			last = sel->ranges[i].last;
+		} else {
+			first = sel->phys[i - sel->nranges].first / mem->block_size;
+			last = sel->phys[i - sel->nranges].last / mem->block_size;
+		}
+		for (size_t j = 0; j < mem->nblocks && !any; j++)
+			any = mem->blocks[j].id >= first && mem->blocks[j].id <= last;
+		if (!any) {
+			if (first == last)
+				snprintf(err, errlen, "no memory block memory%" PRIu64, first);
+			else
+				snprintf(err, errlen, "no memory block in %" PRIu64 "-%" PRIu64, first,
+					 last);
+			return -ENOENT;
+		}
+	}
+	if (sel->size && mode == MP_SEL_LIST) {
+		snprintf(err, errlen, "a size selects memory to online or offline, not to list");
+		return -EINVAL;
+	}
+	v = calloc(mem->nblocks ? mem->nblocks : 1, sizeof(*v));
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < mem->nblocks; i++) {
+		struct mp_block *b = &mem->blocks[i];
+		bool named = !sel->nranges && !sel->nphys;
+
+		for (size_t k = 0; k < sel->nranges && !named; k++)
+			named = b->id >= sel->ranges[k].first && b->id <= sel->ranges[k].last;
+		for (size_t k = 0; k < sel->nphys && !named; k++)
+			named = b->id >= sel->phys[k].first / mem->block_size &&
+				b->id <= sel->phys[k].last / mem->block_size;
+		if (named && filters_match(sel, b))
+			v[n++] = b;
+	}
+	if (sel->size) {
+		uint64_t want = sel->size / mem->block_size;
+		enum mp_state from = mode == MP_SEL_ONLINE ? MP_STATE_OFFLINE : MP_STATE_ONLINE;
+		size_t m = 0;
+
+		if (sel->size % mem->block_size) {
+			snprintf(err, errlen, "%s is not a multiple of the block size (%s)",
+				 mp_human_size(sel->size, h1, sizeof(h1)),
+				 mp_human_size(mem->block_size, h2, sizeof(h2)));
+			free(v);
+			return -EINVAL;
+		}
+		for (i = 0; i < n; i++)
+			if (v[i]->state == from)
+				v[m++] = v[i];
+		if (m < want) {
+			snprintf(err, errlen, "only %s of %s memory in the selection, %s asked",
+				 mp_human_size(m * mem->block_size, h1, sizeof(h1)),
+				 mp_state_name(from), mp_human_size(sel->size, h2, sizeof(h2)));
+			free(v);
+			return -ENOENT;
+		}
+		/* chmem: online from the bottom, offline from the top */
+		if (mode == MP_SEL_OFFLINE)
+			memmove(v, v + (m - want), want * sizeof(*v));
+		n = want;
+	}
+	*out = v;
+	return (ssize_t)n;
 }

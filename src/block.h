@@ -88,8 +88,16 @@ struct mp_block *mp_memory_find(const struct mp_memory *mem, uint64_t id);
 bool mp_memmap_on_memory_enabled(const struct mp_memory *mem);
 
 /*
- * BLOCKS arguments: "memory32", "32", "32-39", and comma-separated lists of
- * these. mp_selector_parse() fills an array of inclusive id ranges.
+ * BLOCKS arguments. Each argument is a comma list of terms:
+ *   memory32, 32, 32-39          blocks by number
+ *   0x100000000-0x10fffffff      a block-aligned physical range (as chmem)
+ *   node:N, zone:NAME, state:S   filters (zone as valid_zones names it,
+ *                                state online/offline/going-offline)
+ *   512M                         a size: that much memory, taken as chmem
+ *                                takes it (online from the lowest offline
+ *                                blocks, offline from the highest online ones)
+ * Blocks and ranges add up; filters narrow what they add up to (all blocks
+ * when none is named); a size then takes from what is left.
  */
 struct mp_id_range {
 	uint64_t first, last;
@@ -97,12 +105,38 @@ struct mp_id_range {
 
 struct mp_selector {
 	size_t nranges;
-	struct mp_id_range *ranges;
+	struct mp_id_range *ranges;	/* block numbers */
+	size_t nphys;
+	struct mp_id_range *phys;	/* byte addresses, first..last */
+	size_t nnodes;
+	int *nodes;
+	unsigned states;		/* 1 << enum mp_state; 0: any */
+	size_t nzones;
+	char (*zones)[16];
+	uint64_t size;			/* bytes; 0: none */
 };
 
-/* Returns 0, or -EINVAL with a one-line reason in err. */
+/* Accumulate one argument. Returns 0, or -EINVAL with a one-line reason. */
 int mp_selector_parse(const char *arg, struct mp_selector *sel, char *err, size_t errlen);
 void mp_selector_clear(struct mp_selector *sel);
-bool mp_selector_match(const struct mp_selector *sel, uint64_t id);
+static inline bool mp_selector_empty(const struct mp_selector *sel)
+{
+	return !sel->nranges && !sel->nphys && !sel->nnodes && !sel->states && !sel->nzones &&
+	       !sel->size;
+}
+
+enum mp_sel_mode {
+	MP_SEL_LIST,	/* a size is not allowed */
+	MP_SEL_ONLINE,	/* a size takes offline blocks from the bottom */
+	MP_SEL_OFFLINE,	/* a size takes online blocks from the top */
+};
+
+/*
+ * The blocks a selector names, in ascending order, into *out (an array of
+ * pointers into mem, to free). Needs the blocks' state, node and zones read.
+ * Returns the count, or -EINVAL / -ENOENT with a one-line reason in err.
+ */
+ssize_t mp_selector_resolve(const struct mp_selector *sel, const struct mp_memory *mem,
+			    enum mp_sel_mode mode, struct mp_block ***out, char *err, size_t errlen);
 
 #endif

@@ -167,7 +167,16 @@ static error_t list_parse(int key, char *arg, struct argp_state *state)
 		} else {
 			a->ncols = 0;
 		}
-		parse_columns(state, arg, a->cols, &a->ncols, ARRAY_SIZE(a->cols));
+		parse_columns(state, arg, ids, &n, ARRAY_SIZE(ids));
+		for (size_t i = 0; i < n; i++) {
+			size_t j;
+
+			/* a column asked for twice is shown once */
+			for (j = 0; j < a->ncols && a->cols[j] != ids[i]; j++)
+				;
+			if (j == a->ncols)
+				a->cols[a->ncols++] = ids[i];
+		}
 		return 0;
 	case OPT_OUTPUT_ALL:
 		for (a->ncols = 0; a->ncols < NCOLS; a->ncols++)
@@ -216,7 +225,8 @@ static const struct argp_child list_children[] = {
 static const struct argp list_argp = {
 	list_options, list_parse, "[BLOCKS...]",
 	"List the memory blocks, merged into ranges of like blocks.\v"
-	"BLOCKS: memory32, 32, 32-39, or comma lists of these; all blocks when none.\n"
+	"BLOCKS: memory32, 32, 32-39, 0xSTART-0xEND, node:N, zone:NAME, state:STATE, or comma "
+	"lists of these; all blocks when none.\n"
 	"Columns: RANGE START END SIZE STATE REMOVABLE BLOCK NODE ZONES MEMMAP.\n"
 	"MEMMAP says whether a block hosts its own memmap (memmap_on_memory): \"no\" when the\n"
 	"memory_hotplug.memmap_on_memory parameter is off, else read from /proc/kpageflags for\n"
@@ -437,10 +447,12 @@ int cmd_list(struct mp_ctx *ctx, int argc, char **argv)
 	struct list_args a = { .ctx = ctx };
 	_cleanup_root_ struct mp_root *root = NULL;
 	_cleanup_memory_ struct mp_memory *mem = NULL;
-	_cleanup_free_ const struct mp_block **sel = NULL;
+	_cleanup_free_ struct mp_block **sel = NULL;
 	uint64_t online = 0, offline = 0;
 	unsigned what = 0;
-	size_t nsel = 0;
+	ssize_t nsel;
+	size_t ngood = 0;
+	char err[200];
 	bool table, summary;
 	int r;
 
@@ -464,8 +476,12 @@ int cmd_list(struct mp_ctx *ctx, int argc, char **argv)
 	table = a.summary != SUMMARY_ONLY;
 	summary = a.summary == SUMMARY_ALWAYS || a.summary == SUMMARY_ONLY ||
 		  (a.summary == SUMMARY_DEFAULT && !a.json && !a.raw);
-	if (summary)
+	if (summary || a.sel.states)
 		what |= MP_READ_STATE;
+	if (a.sel.nnodes)
+		what |= MP_READ_NODE;
+	if (a.sel.nzones)
+		what |= MP_READ_ZONES;
 
 	r = mp_ctx_root(ctx, &root);
 	if (r)
@@ -482,41 +498,27 @@ int cmd_list(struct mp_ctx *ctx, int argc, char **argv)
 		r = MP_EXIT_USAGE;
 		goto out;
 	}
-	sel = calloc(mem->nblocks ? mem->nblocks : 1, sizeof(*sel));
-	if (!sel) {
+	nsel = mp_selector_resolve(&a.sel, mem, MP_SEL_LIST, &sel, err, sizeof(err));
+	if (nsel < 0) {
+		mp_err("%s", err);
 		r = MP_EXIT_USAGE;
 		goto out;
 	}
-	for (size_t i = 0; i < mem->nblocks; i++) {
-		const struct mp_block *b = &mem->blocks[i];
+	/* blocks that could not be read were named on stderr already */
+	for (ssize_t i = 0, k = 0; i < nsel; i++) {
+		const struct mp_block *b = sel[i];
 
-		if (a.sel.nranges && !mp_selector_match(&a.sel, b->id))
+		if (b->err)
 			continue;
-		if (b->err)	/* reported on stderr when read */
-			continue;
-		sel[nsel++] = b;
+		sel[k++] = sel[i];
+		ngood = (size_t)k;
 		if (b->state == MP_STATE_ONLINE)
 			online += mem->block_size;
 		else
 			offline += mem->block_size;
 	}
-	for (size_t i = 0; i < a.sel.nranges; i++) {
-		const struct mp_id_range *rg = &a.sel.ranges[i];
-		bool any = false;
-
-		for (size_t j = 0; j < mem->nblocks && !any; j++)
-			any = mem->blocks[j].id >= rg->first && mem->blocks[j].id <= rg->last;
-		if (!any) {
-			if (rg->first == rg->last)
-				mp_err("no memory block memory%" PRIu64, rg->first);
-			else
-				mp_err("no memory block in %" PRIu64 "-%" PRIu64, rg->first, rg->last);
-			r = MP_EXIT_USAGE;
-			goto out;
-		}
-	}
 	if (table) {
-		r = print_table(&a, mem, sel, nsel);
+		r = print_table(&a, mem, (const struct mp_block *const *)sel, ngood);
 		if (r < 0) {
 			mp_err("cannot print the table: %s", strerror(-r));
 			r = MP_EXIT_USAGE;

@@ -82,7 +82,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "list", cmd_list, "List memory blocks and ranges, as lsmem does, with zones and memmap" },
+	{ "list", cmd_list, "List memory blocks and ranges (lsmem's view, with zones, memmap)" },
+	{ "online", cmd_online, "Online blocks (--zone auto|kernel|movable), read them back" },
+	{ "offline", cmd_offline, "Offline blocks, read them back" },
+	{ "restore", cmd_restore, "Undo what an unfinished memplug left in its journal" },
 	{ "qmp", cmd_qmp, "Send one QMP command to QEMU and print the reply (debugging)" },
 };
 

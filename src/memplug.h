@@ -4,6 +4,7 @@
 #define MEMPLUG_MEMPLUG_H
 
 #include <argp.h>
+#include <stdbool.h>
 
 #include "log.h"
 #include "path.h"
@@ -23,7 +24,19 @@ int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root);
 /* Print "memplug: <msg>" on stderr. */
 void mp_err(const char *fmt, ...) _printf_(1, 2);
 
+struct mp_session;
+struct mp_session_opts;
+
+/* Start a session that changes memory, or print why not (exit status or 0). */
+int mp_ctx_session(struct mp_ctx *ctx, struct mp_root *root, const struct mp_session_opts *opts,
+		   struct mp_session **s);
+/* End it, restoring unless told not to; returns the worse exit status. */
+int mp_ctx_session_end(struct mp_ctx *ctx, struct mp_session *s, bool restore, int status);
+
 int cmd_list(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_online(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_offline(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_restore(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_qmp(struct mp_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -139,32 +139,31 @@ int mp_exists(const struct mp_root *root, const char *path)
 	return 1;
 }
 
+/*
+ * One read() takes a whole sysfs or procfs attribute, and a short read of a
+ * regular file means its end: only a full buffer needs a second look.
+ */
 static ssize_t read_fd_str(int fd, char *buf, size_t len)
 {
 	size_t n = 0;
+	ssize_t r;
 
-	if (len == 0)
+	if (len < 2)
 		return -EINVAL;
-	for (;;) {
-		ssize_t r = read(fd, buf + n, len - 1 - n);
+	do {
+		r = read(fd, buf, len - 1);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	n = (size_t)r;
+	while (n == len - 1) {
+		char c;
 
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
+		r = read(fd, &c, 1);
+		if (r > 0)
+			return -EFBIG;
+		if (r == 0 || errno != EINTR)
 			break;
-		n += (size_t)r;
-		if (n == len - 1) {
-			char c;
-
-			/* full: anything more means it did not fit */
-			r = read(fd, &c, 1);
-			if (r > 0)
-				return -EFBIG;
-			break;
-		}
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n))
@@ -216,6 +215,18 @@ int mp_write_str(const struct mp_root *root, const char *path, const char *val)
 	if (w < 0)
 		return -errno;
 	return (size_t)w == len ? 0 : -EIO;
+}
+
+int mp_mkdir(const struct mp_root *root, const char *path, mode_t mode)
+{
+	if (mkdirat(root->dirfd, rel(path), mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int mp_unlink(const struct mp_root *root, const char *path)
+{
+	return unlinkat(root->dirfd, rel(path), 0) < 0 ? -errno : 0;
 }
 
 /* Undo the octal escapes (\040 for a space) of a mounts field, in place. */

@@ -65,6 +65,12 @@ int mp_read_u64(const struct mp_root *root, const char *path, int base, uint64_t
  */
 int mp_write_str(const struct mp_root *root, const char *path, const char *val);
 
+/* mkdir relative to the root; 0 when it exists already, or -errno. */
+int mp_mkdir(const struct mp_root *root, const char *path, mode_t mode);
+
+/* unlink relative to the root; 0 or -errno. */
+int mp_unlink(const struct mp_root *root, const char *path);
+
 /*
  * Where debugfs is mounted, found in the mount table under the root
  * (/proc/self/mounts, else /proc/mounts). NULL when it is not mounted.

@@ -50,7 +50,9 @@ START_TEST(test_selector_bad)
 {
 	static const char *const bad[] = { "", ",", "32,", "x", "memory", "39-32", "3-",
 					   "-3", "1--2", "0x20", "memory-1", " 3", "3 ",
-					   "99999999999999999999999" };
+					   "99999999999999999999999", "node:", "node:x",
+					   "zone:", "zone:a b", "state:bogus", "0x20-0x10",
+					   "0x10-20", "12Q", "0M", "512M,1G" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct mp_selector sel = { 0 };
@@ -64,18 +66,68 @@ START_TEST(test_selector_bad)
 }
 END_TEST
 
-START_TEST(test_selector_match)
+static struct mp_block test_blocks[] = {
+	{ .id = 0, .state = MP_STATE_ONLINE, .node = 0, .zones = "DMA" },
+	{ .id = 3, .state = MP_STATE_ONLINE, .node = 0, .zones = "Normal" },
+	{ .id = 10, .state = MP_STATE_OFFLINE, .node = 1, .zones = "Normal Movable" },
+	{ .id = 11, .state = MP_STATE_ONLINE, .node = 1, .zones = "Movable" },
+	{ .id = 12, .state = MP_STATE_OFFLINE, .node = 1, .zones = "Normal Movable" },
+	{ .id = 13, .state = MP_STATE_ONLINE, .node = 1, .zones = "Normal" },
+};
+static const struct mp_memory test_mem = {
+	.block_size = 0x8000000, .nblocks = 6, .blocks = test_blocks,
+};
+
+/* Resolve args and compare the ids with want (terminated by -1). */
+static void resolve(const char *const *args, enum mp_sel_mode mode, const int *want)
 {
 	struct mp_selector sel = { 0 };
-	char err[128];
+	struct mp_block **v = NULL;
+	char err[200] = "";
+	ssize_t n;
+	size_t k;
 
-	ck_assert_int_eq(mp_selector_parse("3,10-12", &sel, err, sizeof(err)), 0);
-	ck_assert(mp_selector_match(&sel, 3));
-	ck_assert(!mp_selector_match(&sel, 4));
-	ck_assert(mp_selector_match(&sel, 10));
-	ck_assert(mp_selector_match(&sel, 12));
-	ck_assert(!mp_selector_match(&sel, 13));
+	for (; *args; args++)
+		ck_assert_msg(mp_selector_parse(*args, &sel, err, sizeof(err)) == 0, "%s", err);
+	n = mp_selector_resolve(&sel, &test_mem, mode, &v, err, sizeof(err));
+	if (want[0] == -2) {
+		ck_assert_msg(n < 0, "resolved to %zd blocks", n);
+		ck_assert(err[0]);
+		mp_selector_clear(&sel);
+		return;
+	}
+	ck_assert_msg(n >= 0, "%s", err);
+	for (k = 0; want[k] >= 0; k++) {
+		ck_assert_msg((size_t)n > k, "only %zd blocks", n);
+		ck_assert_uint_eq(v[k]->id, (uint64_t)want[k]);
+	}
+	ck_assert_uint_eq((size_t)n, k);
+	free(v);
 	mp_selector_clear(&sel);
+}
+
+START_TEST(test_selector_resolve)
+{
+	resolve((const char *[]){ "3,10-12", NULL }, MP_SEL_LIST, (int[]){ 3, 10, 11, 12, -1 });
+	resolve((const char *[]){ "node:1", NULL }, MP_SEL_LIST, (int[]){ 10, 11, 12, 13, -1 });
+	resolve((const char *[]){ "node:1", "state:offline", NULL }, MP_SEL_LIST,
+		(int[]){ 10, 12, -1 });
+	resolve((const char *[]){ "zone:movable", NULL }, MP_SEL_LIST, (int[]){ 10, 11, 12, -1 });
+	resolve((const char *[]){ "zone:Normal", "state:online", NULL }, MP_SEL_LIST,
+		(int[]){ 3, 13, -1 });
+	/* 0x50000000-0x5fffffff is blocks 10 and 11 of 128 MiB */
+	resolve((const char *[]){ "0x50000000-0x5fffffff", NULL }, MP_SEL_LIST,
+		(int[]){ 10, 11, -1 });
+	/* chmem: online takes offline blocks from the bottom, offline online from the top */
+	resolve((const char *[]){ "128M", NULL }, MP_SEL_ONLINE, (int[]){ 10, -1 });
+	resolve((const char *[]){ "256M", NULL }, MP_SEL_OFFLINE, (int[]){ 11, 13, -1 });
+	resolve((const char *[]){ "node:1", "128M", NULL }, MP_SEL_OFFLINE, (int[]){ 13, -1 });
+	/* errors */
+	resolve((const char *[]){ "384M", NULL }, MP_SEL_ONLINE, (int[]){ -2 });
+	resolve((const char *[]){ "100M", NULL }, MP_SEL_ONLINE, (int[]){ -2 });
+	resolve((const char *[]){ "128M", NULL }, MP_SEL_LIST, (int[]){ -2 });
+	resolve((const char *[]){ "5", NULL }, MP_SEL_LIST, (int[]){ -2 });
+	resolve((const char *[]){ "0x50000000-0x57ffffee", NULL }, MP_SEL_LIST, (int[]){ -2 });
 }
 END_TEST
 
@@ -174,7 +226,7 @@ int main(void)
 	tcase_add_test(tc, test_state_parse);
 	tcase_add_test(tc, test_selector);
 	tcase_add_test(tc, test_selector_bad);
-	tcase_add_test(tc, test_selector_match);
+	tcase_add_test(tc, test_selector_resolve);
 	tcase_add_test(tc, test_self_hosted);
 	tcase_add_test(tc, test_memory_read);
 	tcase_add_test(tc, test_no_interface);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Kernel uevents of the memory subsystem, through libudev's netlink monitor
+ * on the "kernel" group: it sees raw kernel events with or without udevd,
+ * as in a bare initramfs. Operations start a monitor before they act and then
+ * wait for the events they expect, with a timeout, instead of sleeping.
+ */
+#ifndef MEMPLUG_UEVENT_H
+#define MEMPLUG_UEVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "path.h"
+
+struct mp_uevent {
+	char action[16];	/* add, remove, online, offline, change */
+	uint64_t block;		/* N of memoryN */
+	uint64_t seq;		/* SEQNUM */
+};
+
+struct mp_uevents;
+
+/*
+ * Start listening. On a recorded tree (--sysroot) there are no events and
+ * waits look at the files only. Returns 0 or -errno.
+ */
+int mp_uevents_new(const struct mp_root *root, struct mp_uevents **out);
+void mp_uevents_free(struct mp_uevents *u);
+
+/*
+ * Wait until every block in [first, last] is present (want_present) or gone,
+ * as the memory folder shows it, taking add/remove events as the moments to
+ * look again; at most timeout_ms. Returns 0, -ETIMEDOUT or -errno.
+ */
+int mp_uevents_wait_blocks(struct mp_uevents *u, uint64_t first, uint64_t last, bool want_present,
+			   unsigned timeout_ms);
+
+/* The events received so far (and not yet taken), oldest first. */
+size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent *out, size_t max);
+
+#endif
