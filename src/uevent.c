@@ -17,7 +17,7 @@ struct mp_uevents {
 	const struct mp_root *root;
 	struct udev *udev;
 	struct udev_monitor *mon;
-	struct mp_uevent *ev;
+	struct mp_uevent_rec *ev;
 	size_t nev;
 };
 
@@ -75,7 +75,7 @@ static void drain(struct mp_uevents *u)
 		const char *name = udev_device_get_sysname(d);
 		const char *action = udev_device_get_action(d);
 		const char *seq = udev_device_get_property_value(d, "SEQNUM");
-		struct mp_uevent e = { 0 };
+		struct mp_uevent_rec e = { 0 };
 
 		if (name && action && !strncmp(name, "memory", 6) &&
 		    mp_parse_u64(name + 6, 10, &e.block) == 0 && u->nev < MP_UEVENT_MAX) {
@@ -131,7 +131,7 @@ int mp_uevents_wait_blocks(struct mp_uevents *u, uint64_t first, uint64_t last, 
 	}
 }
 
-size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent *out, size_t max)
+size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent_rec *out, size_t max)
 {
 	size_t n;
 

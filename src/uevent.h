@@ -14,7 +14,7 @@
 
 #include "path.h"
 
-struct mp_uevent {
+struct mp_uevent_rec {
 	char action[16];	/* add, remove, online, offline, change */
 	uint64_t block;		/* N of memoryN */
 	uint64_t seq;		/* SEQNUM */
@@ -38,6 +38,6 @@ int mp_uevents_wait_blocks(struct mp_uevents *u, uint64_t first, uint64_t last, 
 			   unsigned timeout_ms);
 
 /* The events received so far (and not yet taken), oldest first. */
-size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent *out, size_t max);
+size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent_rec *out, size_t max);
 
 #endif
