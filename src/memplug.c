@@ -83,6 +83,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "list", cmd_list, "List memory blocks and ranges, as lsmem does, with zones and memmap" },
+	{ "pages", cmd_pages, "Summarise /proc/kpageflags per block: free, in use, no memmap, poisoned" },
 };
 
 static const struct argp_child top_children[] = {

@@ -24,5 +24,6 @@ int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root);
 void mp_err(const char *fmt, ...) _printf_(1, 2);
 
 int cmd_list(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_pages(struct mp_ctx *ctx, int argc, char **argv);
 
 #endif
