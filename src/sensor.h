@@ -160,6 +160,73 @@ struct mp_kpf_request {
 int mp_kpf_read(const struct mp_root *root, struct mp_kpf_request *req, size_t n, bool count,
 		int threads, struct mp_avail *avail);
 
+/* ---- ptdump: the vmemmap section of the kernel page tables ---- */
+
+enum mp_pt_level { MP_PT_NONE = 0, MP_PT_PTE, MP_PT_PMD, MP_PT_PUD, MP_PT_P4D, MP_PT_PGD };
+
+struct mp_pt_range {
+	uint64_t start, end;	/* [start, end) virtual */
+	enum mp_pt_level level;
+	bool mapped;		/* present: the flags say RW or ro */
+};
+
+struct mp_ptdump {
+	uint64_t base;		/* vmemmap base: the section's first address */
+	size_t n;
+	struct mp_pt_range *r;	/* in address order */
+};
+
+const char *mp_pt_level_name(enum mp_pt_level l);
+/* The bytes one entry of that level maps (x86_64 4K pages). */
+uint64_t mp_pt_level_size(enum mp_pt_level l);
+
+void mp_ptdump_clear(struct mp_ptdump *pt);
+/*
+ * The lines of the vmemmap section ("---[ Vmemmap ]---" on x86, "vmemmap
+ * start" on arm64) up to the next "---[" marker. -ENOENT when the dump has
+ * no such section, -EBADMSG when a line of it does not parse.
+ */
+int mp_ptdump_parse(const char *buf, size_t len, struct mp_ptdump *pt);
+/*
+ * <debugfs>/page_tables/kernel (x86) or kernel_page_tables (arm64). avail
+ * says why not when it fails (no debugfs, kernel without PTDUMP_DEBUGFS).
+ */
+int mp_ptdump_read(struct mp_root *root, struct mp_ptdump *pt, struct mp_avail *avail);
+/* Mapped bytes of [start, end). */
+uint64_t mp_ptdump_mapped(const struct mp_ptdump *pt, uint64_t start, uint64_t end);
+
+/* A run of present PFNs [first, end): blocks that exist (online or not). */
+struct mp_pfn_run {
+	uint64_t first, end;
+};
+
+/* The vmemmap virtual range holding the struct pages of PFNs [first, end). */
+static inline void mp_memmap_range(uint64_t base, unsigned struct_page, uint64_t first,
+				   uint64_t end, uint64_t *vstart, uint64_t *vend)
+{
+	*vstart = base + first * struct_page;
+	*vend = base + end * struct_page;
+}
+
+/*
+ * Mapped stretches of the vmemmap that no present PFN's struct page lies
+ * in, granule by granule (the level's entry size): each is a leaked (or
+ * foreign) mapping. runs must be sorted. Returns the count written to out
+ * (at most max) or -ENOMEM.
+ */
+ssize_t mp_ptdump_unexplained(const struct mp_ptdump *pt, unsigned struct_page,
+			      const struct mp_pfn_run *runs, size_t nruns, struct mp_pt_range *out,
+			      size_t max);
+
+/*
+ * sizeof(struct page) from the page tables: the sizes (multiples of 8
+ * from 32 to 256) for which every present PFN's struct page is mapped and
+ * every mapped vmemmap granule holds one. Returns the number of sizes
+ * that fit (written to fits, at most max).
+ */
+size_t mp_struct_page_fit(const struct mp_ptdump *pt, const struct mp_pfn_run *runs, size_t nruns,
+			  unsigned *fits, size_t max);
+
 /* The page size of the running system. */
 uint64_t mp_page_size(void);
 
