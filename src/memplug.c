@@ -83,6 +83,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "list", cmd_list, "List memory blocks and ranges, as lsmem does, with zones and memmap" },
+	{ "snapshot", cmd_snapshot, "Read every sensor now; -o FILE saves it as a baseline" },
+	{ "check", cmd_check, "Check the invariants now and against a baseline; exit 1 on findings" },
 	{ "pages", cmd_pages, "Summarise /proc/kpageflags per block: free, in use, no memmap, poisoned" },
 };
 

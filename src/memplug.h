@@ -25,5 +25,7 @@ void mp_err(const char *fmt, ...) _printf_(1, 2);
 
 int cmd_list(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_pages(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_snapshot(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_check(struct mp_ctx *ctx, int argc, char **argv);
 
 #endif
