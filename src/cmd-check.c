@@ -142,8 +142,7 @@ static const struct argp snapshot_argp = {
 
 static const struct argp check_argp = {
 	check_options, snap_parse, NULL,
-	"Check the invariants now, and with --baseline against an earlier snapshot; exit 1\n"
-	"on a finding.\v"
+	"Check the invariants now, and against a baseline; exit 1 on a finding.\v"
 	"Now: online blocks have no NOPAGE page, offline blocks only NOPAGE pages, no HWPOISON\n"
 	"memplug did not inject, spanned >= present >= managed, every present block's struct\n"
 	"pages mapped. Against the baseline: zone present/managed and MemTotal moved by the\n"
