@@ -7,6 +7,7 @@
 
 #include "fixture.h"
 #include "sensor-kmsg.h"
+#include "sensor-uevent.h"
 
 static const char *const logs[] = { "guest-6.12-debian/dmesg.txt",
 				    "ptdump/struct-page-64/dmesg.txt",
@@ -82,6 +83,20 @@ START_TEST(test_records)
 }
 END_TEST
 
+/* The uevent names and the expected-versus-seen comparison. */
+START_TEST(test_uevent_names)
+{
+	uint64_t b;
+
+	ck_assert_int_eq(mp_uevent_block("/devices/system/memory/memory32", &b), 0);
+	ck_assert_uint_eq(b, 32);
+	ck_assert_int_lt(mp_uevent_block("/devices/system/memory/memory_tier", &b), 0);
+	ck_assert_int_eq(mp_uevent_action_parse("online"), MP_UE_ONLINE);
+	ck_assert_int_eq(mp_uevent_action_parse("change"), MP_UE_OTHER);
+	ck_assert_str_eq(mp_uevent_action_name(MP_UE_REMOVE), "remove");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kmsg");
@@ -90,6 +105,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_clean_logs, 0, 3);
 	tcase_add_loop_test(tc, test_planted_warning, 0, 3);
 	tcase_add_test(tc, test_records);
+	tcase_add_test(tc, test_uevent_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
