@@ -154,7 +154,12 @@ START_TEST(test_doctored_leak)
 		"%s",
 		kept, strchr(at, '\n') + 1);
 	ck_assert_int_eq(mp_ptdump_parse(doc, strlen(doc), &pt), 0);
-	load("struct-page-80", 4, &(struct mp_ptdump){ 0 }, runs, &nruns);
+	{
+		struct mp_ptdump orig = { 0 };
+
+		load("struct-page-80", 4, &orig, runs, &nruns);
+		mp_ptdump_clear(&orig);
+	}
 	ck_assert_int_eq(mp_ptdump_unexplained(&pt, 80, runs, nruns, out, 8), 1);
 	ck_assert_uint_eq(out[0].start, BASE + 82 * MiB);
 	ck_assert_uint_eq(out[0].end, BASE + 84 * MiB);
