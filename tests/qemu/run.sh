@@ -36,5 +36,11 @@ for k in $KERNELS; do
 	inj=$(jq '[.findings[] | select(.kind == "injected")] | length' "$o/inject.json")
 	[ "$armed" -gt 0 ] && [ "$inj" = "$armed" ] ||
 		fail "$k inject: $inj injected findings, the trace shows $armed failed armed operations"
+	# the timeline plots (gnuplot where present)
+	if command -v gnuplot >/dev/null; then
+		"$top_srcdir/contrib/plot-timeline" "$o/churn/timeline.csv" "$o/churn.svg" >/dev/null ||
+			fail "$k: plot-timeline failed"
+		grep -q '<svg' "$o/churn.svg" || fail "$k: plot-timeline wrote no SVG"
+	fi
 	echo "$k: $(grep -c ': exit' "$o/stdout") scenarios clean; inject: $inj injected failures reported; $(tail -n 1 "$o/stdout")"
 done
