@@ -42,7 +42,8 @@ enum { OPT_SCENARIO = 'S', OPT_SEED = 0x300, OPT_STEPS, OPT_DURATION, OPT_BACKEN
 
 static const struct argp_option run_options[] = {
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
-	  "random (default), ladder, zones, neighbours, churn, inject; repeatable", 0 },
+	  "random (default), ladder, zones, neighbours, churn, storm, autoonline, inject; "
+	  "repeatable", 0 },
 	{ "seed", OPT_SEED, "N", 0, "Seed of the random choices (default: from the clock, printed)", 0 },
 	{ "steps", OPT_STEPS, "N", 0, "Steps per scenario (default 100)", 0 },
 	{ "duration", OPT_DURATION, "SECS", 0, "Stop each scenario after SECS seconds instead", 0 },
@@ -222,6 +223,9 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 	fprintf(a.ktap ? stderr : stdout, "memplug run: seed %" PRIu64 ", run folder %s\n", a.seed,
 		a.dir);
 
+	/* the devices one scenario added are there for the next */
+	struct mp_gen_dev devs[MP_GEN_MAX_DEVS + 1] = { 0 };
+
 	for (size_t k = 0; k < a.nscenarios && !mp_run_stopped(r); k++) {
 		const struct mp_scenario *sc = mp_scenario_find(a.scenarios[k]);
 		struct mp_gen g = {
@@ -238,6 +242,7 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 
 		mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &g.block_size);
 		mp_gen_init(&g, sc, a.seed + k);
+		memcpy(g.devs, devs, sizeof(devs));
 		while (!mp_run_stopped(r) &&
 		       (a.duration_s ? mp_now_ns() < end : n < a.steps)) {
 			struct mp_trace_step st;
@@ -259,6 +264,7 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 					mp_run_findings(r)->n);
 			}
 		}
+		memcpy(devs, g.devs, sizeof(devs));
 		if (tty && !a.ktap)
 			fputc('\n', stderr);
 		mp_report_scenario(&rep, sc->name, n, (double)(mp_now_ns() - t0) / 1e9, f0,

@@ -98,7 +98,7 @@ int mp_report_print_text(const struct mp_report *rep, FILE *f)
 	fprintf(f, "%-12s %7s %9s %9zu\n", "end check", "", "",
 		real_findings(fi, rep->f_end_check, fi->n));
 	fprintf(f, "%-16s %6s %7s %9s %9s\n", "operation", "n", "failed", "p50 ms", "p99 ms");
-	for (int op = 0; op <= MP_T_CHECK; op++) {
+	for (int op = 0; op < MP_T_NOPS; op++) {
 		if (!st[op].n)
 			continue;
 		fprintf(f, "%-16s %6u %7u %9.1f %9.1f\n", mp_trace_op_name((enum mp_trace_op)op),
@@ -189,7 +189,7 @@ int mp_report_write_json(const struct mp_report *rep, const char *path)
 		json_object_array_add(sc, s);
 	}
 	json_object_object_add(o, "scenarios", sc);
-	for (int op = 0; op <= MP_T_CHECK; op++) {
+	for (int op = 0; op < MP_T_NOPS; op++) {
 		struct json_object *x;
 
 		if (!st[op].n)

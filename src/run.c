@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,10 +39,11 @@ struct mp_run {
 	struct mp_snap_opts snap;
 	struct mp_kmsg *kmsg;
 	struct mp_findings findings;
-	struct mp_op_stats stats[MP_T_CHECK + 1];
+	struct mp_op_stats stats[MP_T_NOPS];
 	unsigned steps;
 	bool armed_online, armed_offline;	/* notifier error injection */
 	unsigned refusal_logs;			/* kernel log lines of refused offlines */
+	char auto_online_orig[32];		/* auto_online_blocks before the run changed it */
 	int restore_failed;
 	FILE *trace, *timeline;
 	bool finished;
@@ -486,6 +488,119 @@ static int step_inject(struct mp_run *r, struct mp_trace_step *st)
 	return 0;
 }
 
+static int step_auto_online(struct mp_run *r, struct mp_trace_step *st)
+{
+	static const char *const ok[] = { "offline", "online", "online_kernel", "online_movable" };
+	const char *path = MP_SYS_MEMORY "/auto_online_blocks";
+	size_t i;
+	int e;
+
+	for (i = 0; i < ARRAY_SIZE(ok) && strcmp(st->point, ok[i]); i++)
+		;
+	if (i == ARRAY_SIZE(ok)) {
+		outcome(st, "refused", "not a value of auto_online_blocks");
+		return 0;
+	}
+	if (!r->auto_online_orig[0] &&
+	    mp_read_str(r->root, path, r->auto_online_orig, sizeof(r->auto_online_orig)) < 0) {
+		outcome(st, "failed", "cannot read auto_online_blocks");
+		return 0;
+	}
+	e = mp_write_str_timeout(r->root, path, st->point, r->o.timeout_ms, NULL);
+	stat_add(&r->stats[st->op], 0, e < 0);
+	if (e < 0)
+		outcome(st, "failed", "%s", errno_name(e));
+	else
+		outcome(st, "done", NULL);
+	return 0;
+}
+
+/* A storm: writers and readers racing on a few blocks. */
+struct storm {
+	struct mp_run *r;
+	uint64_t first, last, end_ns;
+	unsigned writes, ok, ebusy, einval, eagain, other, reads;
+};
+
+struct storm_arg {
+	struct storm *sm;
+	unsigned seed;
+};
+
+static void *storm_thread(void *arg)
+{
+	struct storm *sm = ((struct storm_arg *)arg)->sm;
+	/* movable only: what a storm onlines must be able to go again */
+	static const char *const words[] = { "online_movable", "offline" };
+	unsigned x = ((struct storm_arg *)arg)->seed;
+
+	while (mp_now_ns() < sm->end_ns && !mp_stop_signal) {
+		uint64_t b;
+		char path[96], buf[64];
+		int e;
+
+		x = x * 1103515245u + 12345u;
+		b = sm->first + (x >> 8) % (sm->last - sm->first + 1);
+		if ((x >> 4) % 3 == 0) {
+			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/valid_zones", b);
+			mp_read_str(sm->r->root, path, buf, sizeof(buf));
+			__atomic_fetch_add(&sm->reads, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+		e = mp_write_str_timeout(sm->r->root, path, words[(x >> 12) % 2], sm->r->o.timeout_ms,
+					 NULL);
+		__atomic_fetch_add(&sm->writes, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(e == 0 ? &sm->ok : e == -EBUSY ? &sm->ebusy
+					     : e == -EINVAL ? &sm->einval
+					     : e == -EAGAIN ? &sm->eagain : &sm->other,
+				   1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int step_storm(struct mp_run *r, struct mp_trace_step *st, const char *name)
+{
+	struct storm sm = { .r = r, .first = st->block, .last = st->block_last };
+	pthread_t t[4];
+	struct storm_arg args[4];
+	size_t nt = 0;
+	uint64_t t0 = mp_now_ns();
+
+	if (st->block_last < st->block || st->block_last - st->block > 64 || !st->duration_ms) {
+		outcome(st, "refused", "storm takes FIRST-LAST (65 blocks at most) and milliseconds");
+		return 0;
+	}
+	/* journaled first, one by one: the racing writers bypass the journal */
+	for (uint64_t b = sm.first; b <= sm.last; b++)
+		if (mp_session_journal_block(r->s, b) < 0) {
+			outcome(st, "refused", "memory%" PRIu64 " is not there", b);
+			return 0;
+		}
+	sm.end_ns = t0 + (uint64_t)st->duration_ms * 1000000ULL;
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		args[nt] = (struct storm_arg){ &sm, (unsigned)(r->o.header.seed + r->steps * 7 + i) };
+		if (pthread_create(&t[nt], NULL, storm_thread, &args[nt]) == 0)
+			nt++;
+	}
+	for (size_t i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	stat_add(&r->stats[st->op], mp_now_ns() - t0, false);
+	/* the end state: every block online or offline, none stuck half-way */
+	for (uint64_t b = sm.first; b <= sm.last; b++) {
+		char path[96], buf[64];
+
+		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+		if (mp_read_str(r->root, path, buf, sizeof(buf)) < 0 ||
+		    (strcmp(buf, "online") && strcmp(buf, "offline")))
+			mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)b, name,
+					"after the storm the state reads \"%s\"", buf);
+	}
+	outcome(st, "done", "%u writes: %u ok, %u EBUSY, %u EINVAL, %u EAGAIN, %u other; %u reads",
+		sm.writes, sm.ok, sm.ebusy, sm.einval, sm.eagain, sm.other, sm.reads);
+	return 0;
+}
+
 static uint64_t vmemmap_bytes(const struct mp_snapshot *s)
 {
 	uint64_t n = 0;
@@ -587,6 +702,15 @@ int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
 		outcome(st, "done", NULL);
 		stat_add(&r->stats[st->op], mp_now_ns() - t0, false);
 		break;
+	case MP_T_AUTO_ONLINE:
+		e = step_auto_online(r, st);
+		break;
+	case MP_T_STORM:
+		e = step_storm(r, st, name);
+		break;
+	case MP_T_NOPS:
+		outcome(st, "refused", NULL);
+		break;
 	}
 	check_step(r, name, st->op == MP_T_CHECK,
 		   !strcmp(st->outcome, "failed") || !strcmp(st->outcome, "timeout") ||
@@ -613,6 +737,11 @@ int mp_run_finish(struct mp_run *r)
 		inject_write(r, "MEM_GOING_OFFLINE", 0);
 	if (r->armed_online)
 		inject_write(r, "MEM_GOING_ONLINE", 0);
+	if (r->auto_online_orig[0] &&
+	    mp_write_str_timeout(r->root, MP_SYS_MEMORY "/auto_online_blocks", r->auto_online_orig,
+				 r->o.timeout_ms, NULL) < 0)
+		mp_logf(r->log, MP_LOG_ERR, "could not put auto_online_blocks back to %s",
+			r->auto_online_orig);
 	if (r->s) {
 		/*
 		 * Memory onlined to a kernel zone can hold unmovable pages for
