@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -362,6 +363,7 @@ static int step_add(struct mp_run *r, struct mp_trace_step *st)
 	struct mp_device_ref ref = { 0 };
 	struct mp_device d;
 	uint64_t first, last, t0 = mp_now_ns();
+	char auto_online[32];
 	int e;
 
 	if (!st->dev || st->dev > MP_RUN_MAX_DEVS || r->devs[st->dev].present) {
@@ -403,6 +405,32 @@ static int step_add(struct mp_run *r, struct mp_trace_step *st)
 				" did not appear within %u ms",
 				st->dev, d.addr, first, last, r->o.timeout_ms);
 		return 0;
+	}
+	/*
+	 * With auto_online_blocks set the kernel onlines the new blocks itself,
+	 * after they appear: wait for it, or the check would read a block
+	 * half-way through onlining (pages online, state still offline).
+	 */
+	if (mp_read_str(r->root, MP_SYS_MEMORY "/auto_online_blocks", auto_online,
+			sizeof(auto_online)) > 0 &&
+	    strcmp(auto_online, "offline")) {
+		uint64_t end = mp_now_ns() + (uint64_t)r->o.timeout_ms * 1000000ULL;
+		uint64_t b = first;
+
+		while (b <= last && mp_now_ns() < end) {
+			char path[96], buf[32];
+
+			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+			if (mp_read_str(r->root, path, buf, sizeof(buf)) > 0 && !strcmp(buf, "online"))
+				b++;
+			else
+				poll(NULL, 0, 10);
+		}
+		if (b <= last)
+			mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)b, "add",
+					"auto_online_blocks is %s but memory%" PRIu64
+					" was not online within %u ms",
+					auto_online, b, r->o.timeout_ms);
 	}
 	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, first, last);
 	return 0;
