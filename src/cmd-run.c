@@ -32,13 +32,14 @@ struct run_args {
 	unsigned duration_s;
 	const char *backend, *target, *dir, *trace, *json;
 	bool ktap;
+	bool no_step_checks;
 	uint64_t dimm_size;
 	unsigned max_devs;
 	struct mp_selector sel;
 };
 
 enum { OPT_SCENARIO = 'S', OPT_SEED = 0x300, OPT_STEPS, OPT_DURATION, OPT_BACKEND, OPT_QMP,
-       OPT_DIR, OPT_TRACE, OPT_JSON, OPT_KTAP, OPT_SIZE, OPT_MAXDEV, OPT_LIST };
+       OPT_DIR, OPT_TRACE, OPT_JSON, OPT_KTAP, OPT_SIZE, OPT_MAXDEV, OPT_LIST, OPT_NOSTEP };
 
 static const struct argp_option run_options[] = {
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
@@ -56,6 +57,8 @@ static const struct argp_option run_options[] = {
 	{ "json", OPT_JSON, "FILE", 0, "Write the full report as JSON", 0 },
 	{ "ktap", OPT_KTAP, NULL, 0, "KTAP v1 on stdout (the summary goes to stderr)", 0 },
 	{ "list-scenarios", OPT_LIST, NULL, 0, "Print the scenarios and what they aim at", 0 },
+	{ "no-step-checks", OPT_NOSTEP, NULL, 0,
+	  "Check only at check steps and at the end (the read-back and the kernel log stay)", 0 },
 	{ 0 }
 };
 
@@ -118,6 +121,9 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_KTAP:
 		a->ktap = true;
+		return 0;
+	case OPT_NOSTEP:
+		a->no_step_checks = true;
 		return 0;
 	case OPT_LIST:
 		for (size_t i = 0; i < mp_nscenarios; i++)
@@ -208,7 +214,7 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 	ro.target = a.target;
 	ro.timeout_ms = a.opts.timeout_ms;
 	ro.allow_boot_memory = a.opts.allow_boot_memory;
-	ro.check_steps = true;
+	ro.check_steps = !a.no_step_checks;
 	ro.dir = a.dir;
 	ro.trace_path = a.trace;
 	ro.header.seed = a.seed;

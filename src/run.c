@@ -674,18 +674,70 @@ static void poll_kmsg(struct mp_run *r, const char *name, bool refused)
 	r->findings.n = k;
 }
 
+/*
+ * The blocks a step can have changed; 0 when it can have changed anything
+ * (a check, a storm's neighbours are listed, an injection changes nothing).
+ */
+static size_t touched(const struct mp_run *r, const struct mp_trace_step *st, uint64_t *v,
+		      size_t max)
+{
+	uint64_t f, l;
+	size_t n = 0;
+
+	switch (st->op) {
+	case MP_T_ONLINE:
+	case MP_T_ONLINE_KERNEL:
+	case MP_T_ONLINE_MOVABLE:
+	case MP_T_OFFLINE:
+		v[n++] = st->block;
+		return n;
+	case MP_T_STORM:
+		for (uint64_t b = st->block; b <= st->block_last && n < max; b++)
+			v[n++] = b;
+		return n;
+	case MP_T_ADD:
+	case MP_T_REMOVE:
+		if (!st->dev || st->dev > MP_RUN_MAX_DEVS ||
+		    mp_device_blocks(&r->devs[st->dev].d, r->o.header.block_size, &f, &l) < 0)
+			return 0;
+		for (uint64_t b = f; b <= l && n < max; b++)
+			v[n++] = b;
+		return n;
+	default:
+		return 0;
+	}
+}
+
 /* The invariants after a step, against the previous reading. */
-static void check_step(struct mp_run *r, const char *name, bool full, bool refused)
+static void check_step(struct mp_run *r, const struct mp_trace_step *st, const char *name,
+		       bool full, bool refused)
 {
 	struct mp_snapshot *now = NULL;
 	struct mp_check_opts co = { .struct_page = r->o.struct_page, .step = name };
+	struct mp_snap_opts so = r->snap;
 	struct mp_check_info info;
-	size_t online = 0;
+	uint64_t ids[64];
+	size_t online = 0, nids = full ? 0 : touched(r, st, ids, ARRAY_SIZE(ids));
 
 	poll_kmsg(r, name, refused);
 	if (!r->o.check_steps && !full)
 		return;
-	if (take(r, false, 1, &now) < 0)
+	/*
+	 * Read only what the step can have changed: the kpageflags of its
+	 * blocks, the page tables when memory came or went; the rest of the
+	 * previous reading stands. A check step reads everything.
+	 */
+	so.readings = 1;
+	so.settle = false;
+	if (!full && r->prev && (nids || st->op == MP_T_INJECT || st->op == MP_T_AUTO_ONLINE)) {
+		so.reuse = r->prev;
+		so.kpf_only = ids;
+		so.nkpf_only = nids ? nids : 1;
+		if (!nids)
+			ids[0] = UINT64_MAX;	/* none */
+		so.ptdump = st->op == MP_T_ADD || st->op == MP_T_REMOVE;
+	}
+	if (mp_snapshot_take(r->root, &so, r->log, &now) < 0)
 		return;
 	snprintf(now->step, sizeof(now->step), "%s", name);
 	memset(&info, 0, sizeof(info));
@@ -740,7 +792,7 @@ int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
 		outcome(st, "refused", NULL);
 		break;
 	}
-	check_step(r, name, st->op == MP_T_CHECK,
+	check_step(r, st, name, st->op == MP_T_CHECK,
 		   !strcmp(st->outcome, "failed") || !strcmp(st->outcome, "timeout") ||
 			   !strcmp(st->outcome, "interrupted"));
 	if (r->trace) {

@@ -206,22 +206,59 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 			r = -ENOMEM;
 			goto fail;
 		}
-		for (size_t i = 0; i < n; i++)
-			rq[i] = (struct mp_kpf_request){ .first_pfn = s->blocks[i].id * bp, .npages = bp };
-		r = mp_kpf_read(root, rq, n, false, 2, &s->kpf_avail);
-		if (s->kpf_avail.ok)
-			for (size_t i = 0; i < n; i++) {
-				s->blocks[i].have_kpf = !rq[i].err;
-				s->blocks[i].kpf = rq[i].sum;
+		size_t nr = 0, *idx = calloc(n + 1, sizeof(*idx));
+
+		if (!idx) {
+			free(rq);
+			r = -ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < n; i++) {
+			bool want = !o->nkpf_only || !o->reuse;
+			const struct mp_snap_block *old;
+
+			for (size_t k = 0; k < o->nkpf_only && !want; k++)
+				want = o->kpf_only[k] == s->blocks[i].id;
+			old = want ? NULL : mp_snapshot_block(o->reuse, s->blocks[i].id);
+			if (!want && old && old->have_kpf && old->present == s->blocks[i].present &&
+			    old->state == s->blocks[i].state) {
+				s->blocks[i].have_kpf = true;
+				s->blocks[i].kpf = old->kpf;
+				continue;
 			}
+			idx[nr] = i;
+			rq[nr++] = (struct mp_kpf_request){ .first_pfn = s->blocks[i].id * bp,
+							    .npages = bp };
+		}
+		r = nr ? mp_kpf_read(root, rq, nr, false, 2, &s->kpf_avail) : 0;
+		if (!nr && o->reuse)
+			s->kpf_avail = o->reuse->kpf_avail;
+		if (nr && s->kpf_avail.ok)
+			for (size_t k = 0; k < nr; k++) {
+				s->blocks[idx[k]].have_kpf = !rq[k].err;
+				s->blocks[idx[k]].kpf = rq[k].sum;
+			}
+		free(idx);
 		free(rq);
 	} else {
 		mp_avail_set(&s->kpf_avail, false, "not asked for");
 	}
-	if (o->ptdump)
+	if (o->ptdump) {
 		mp_ptdump_read(root, &s->pt, &s->pt_avail);
-	else
+	} else if (o->reuse && o->reuse->pt.n) {
+		/* a step that adds and removes nothing leaves the page tables be */
+		s->pt.r = malloc(o->reuse->pt.n * sizeof(*s->pt.r));
+		if (!s->pt.r) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		memcpy(s->pt.r, o->reuse->pt.r, o->reuse->pt.n * sizeof(*s->pt.r));
+		s->pt.n = o->reuse->pt.n;
+		s->pt.base = o->reuse->pt.base;
+		s->pt_avail = o->reuse->pt_avail;
+	} else {
 		mp_avail_set(&s->pt_avail, false, "not asked for");
+	}
 	*out = s;
 	return 0;
 fail:

@@ -45,6 +45,14 @@ struct mp_snap_opts {
 	unsigned settle_timeout_ms;
 	const uint64_t *extra_ids;	/* gone blocks whose PFNs to read too */
 	size_t nextra;
+	/*
+	 * A cheaper reading after a step: kpageflags only for these blocks
+	 * (nkpf_only > 0), and the page tables only when ptdump is set; the
+	 * rest is taken over from reuse (the reading before the step).
+	 */
+	const uint64_t *kpf_only;
+	size_t nkpf_only;
+	const struct mp_snapshot *reuse;
 };
 
 int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
