@@ -9,7 +9,7 @@
 
 #include "fixture.h"
 #include "sensor-kmsg.h"
-#include "sensor-uevent.h"
+#include "uevent.h"
 
 static const char *const logs[] = { "guest-6.12-debian/dmesg.txt",
 				    "ptdump/struct-page-64/dmesg.txt",
@@ -176,6 +176,32 @@ START_TEST(test_uevent_names)
 }
 END_TEST
 
+/* On a recorded tree no event comes: each expected one is a finding. */
+START_TEST(test_uevent_verify)
+{
+	struct mp_root *root = NULL;
+	struct mp_uevents *u = NULL;
+	struct mp_findings f = { 0 };
+	const struct mp_uevent want[] = { { MP_UE_ONLINE, 32 }, { MP_UE_ONLINE, 33 } };
+	char dir[] = "/tmp/memplug-ue-XXXXXX";
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(mp_root_new(dir, &root), 0);
+	ck_assert_int_eq(mp_uevents_new(root, &u), 0);
+	ck_assert_int_eq(mp_uevents_verify(u, want, 2, "s", &f), 0);
+	ck_assert_uint_eq(f.n, 2);
+	ck_assert_int_eq(f.v[1].kind, MP_FIND_UEVENT);
+	ck_assert_int_eq(f.v[1].block, 33);
+	ck_assert_str_eq(f.v[1].what, "expected uevent online of memory33 did not come");
+	ck_assert_int_eq(mp_uevents_verify(u, NULL, 0, "s", &f), 0);
+	ck_assert_uint_eq(f.n, 2);
+	mp_findings_clear(&f);
+	mp_uevents_free(u);
+	mp_root_free(root);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kmsg");
@@ -187,6 +213,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_kmsg_read);
 	tcase_add_test(tc, test_uevent_names);
+	tcase_add_test(tc, test_uevent_verify);
 	suite_add_tcase(s, tc);
 	return s;
 }
