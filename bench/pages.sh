@@ -55,21 +55,22 @@ ranges=$(ls -d $M/memory[0-9]* | sed 's/.*memory//' | sort -n | awk -v bp="$bp" 
 	END { if (NR) printf "-a %d,%d\n", s * bp, (e + 1) * bp }')
 nblocks=$(ls -d $M/memory[0-9]* | wc -l)
 
-# median of the wall times of each command over REPS interleaved runs, in ms
-# (one warm-up run of each first); prints "MEDIAN_A MEDIAN_B"
+# medians over REPS interleaved runs (one warm-up run of each first) of the
+# wall time and of the CPU time (user + system, all threads) of each
+# command, in ms: "WALL_A WALL_B CPU_A CPU_B". CPU time does not depend on
+# what else the machine runs; wall time does (and is what 2 threads win).
 pair_ms() {
 	perl -MTime::HiRes=time -e '
-		my ($reps, $a, $b) = @ARGV; my (@ta, @tb);
+		my ($reps, $a, $b) = @ARGV; my (@wa, @wb, @ca, @cb);
+		sub run { my ($c, $w, $u) = @_; my @t0 = times; my $t0 = time;
+			system("$c >/dev/null") == 0 or die "$c failed\n";
+			push @$w, (time - $t0) * 1000; my @t1 = times;
+			push @$u, ($t1[2] + $t1[3] - $t0[2] - $t0[3]) * 1000; }
 		system("$a >/dev/null") == 0 or die "$a failed\n";
 		system("$b >/dev/null") == 0 or die "$b failed\n";
-		for (1 .. $reps) {
-			my $t0 = time; system("$a >/dev/null") == 0 or die "$a failed\n";
-			push @ta, (time - $t0) * 1000;
-			$t0 = time; system("$b >/dev/null") == 0 or die "$b failed\n";
-			push @tb, (time - $t0) * 1000;
-		}
-		@ta = sort { $a <=> $b } @ta; @tb = sort { $a <=> $b } @tb;
-		printf "%.1f %.1f\n", $ta[int(@ta / 2)], $tb[int(@tb / 2)];
+		for (1 .. $reps) { run($a, \@wa, \@ca); run($b, \@wb, \@cb); }
+		sub med { my @t = sort { $a <=> $b } @_; $t[int(@t / 2)] }
+		printf "%.1f %.1f %.1f %.1f\n", med(@wa), med(@wb), med(@ca), med(@cb);
 	' "$reps" "$1" "$2"
 }
 
@@ -79,11 +80,17 @@ mtotal=$($memplug pages -r -n | awk '{s += $3} END {print s}')
 [ "$ptotal" = "$mtotal" ] || { echo "bench/pages.sh: page-types counts $ptotal pages, memplug $mtotal" >&2; exit 1; }
 
 echo "memplug pages vs page-types, this machine: $nblocks blocks, $mtotal pages; $reps runs each, interleaved"
-echo "machine: $(nproc) cpus, $(uname -r); page-types: $ptsrc"
-printf '%-34s %12s %12s %8s %s\n' "" "memplug ms" "page-types ms" "ratio" "target"
-set -- $(pair_ms "$memplug pages" "$pt $ranges")
-printf '%-34s %12s %12s %8s %s\n' "kpageflags summary" "$1" "$2" \
-	"$(echo "$1 $2" | awk '{printf "%.2f", $1 / $2}')" "<= 0.50"
-set -- $(pair_ms "$memplug pages --count" "$pt -l -M -N $ranges")
-printf '%-34s %12s %12s %8s %s\n' "with kpagecount (-c / -l -M -N)" "$1" "$2" \
-	"$(echo "$1 $2" | awk '{printf "%.2f", $1 / $2}')" "<= 1.00"
+echo "machine: $(nproc) cpus, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); page-types: $ptsrc"
+printf '%-32s %9s %9s %6s %7s | %9s %9s %6s\n' "median ms" "memplug" "p-types" "ratio" "target" \
+	"cpu mp" "cpu p-t" "ratio"
+row() {
+	name=$1 target=$2
+	shift 2
+	printf '%-32s %9s %9s %6s %7s | %9s %9s %6s\n' "$name" "$1" "$2" \
+		"$(echo "$1 $2" | awk '{printf "%.2f", $1 / $2}')" "$target" "$3" "$4" \
+		"$(echo "$3 $4" | awk '{printf "%.2f", $1 / $2}')"
+}
+# shellcheck disable=SC2046
+row "kpageflags summary" "<= 0.50" $(pair_ms "$memplug pages" "$pt $ranges")
+# shellcheck disable=SC2046
+row "+ kpagecount (-c / -l -M -N)" "<= 1.00" $(pair_ms "$memplug pages --count" "$pt -l -M -N $ranges")
