@@ -76,7 +76,7 @@ static size_t real_findings(const struct mp_findings *f, size_t from, size_t to)
 	size_t n = 0;
 
 	for (size_t i = from; i < to && i < f->n; i++)
-		n += f->v[i].kind != MP_FIND_INJECTED;
+		n += !mp_finding_is_note(&f->v[i]);
 	return n;
 }
 
@@ -85,7 +85,12 @@ int mp_report_print_text(const struct mp_report *rep, FILE *f)
 	const struct mp_findings *fi = mp_run_findings(rep->run);
 	const struct mp_op_stats *st = mp_run_stats(rep->run);
 	unsigned steps = 0;
-	size_t real = real_findings(fi, 0, fi->n), injected = fi->n - real;
+	size_t real = real_findings(fi, 0, fi->n), injected = 0, refused = 0;
+
+	for (size_t i = 0; i < fi->n; i++) {
+		injected += fi->v[i].kind == MP_FIND_INJECTED;
+		refused += fi->v[i].kind == MP_FIND_REFUSED;
+	}
 
 	for (size_t i = 0; i < rep->nsc; i++)
 		steps += rep->sc[i].steps;
@@ -105,11 +110,14 @@ int mp_report_print_text(const struct mp_report *rep, FILE *f)
 			st[op].n, st[op].failed, percentile(&st[op], 50), percentile(&st[op], 99));
 	}
 	for (size_t i = 0; i < fi->n; i++)
-		if (fi->v[i].kind != MP_FIND_INJECTED)
+		if (!mp_finding_is_note(&fi->v[i]))
 			mp_finding_print(&fi->v[i], f);
 	if (injected)
 		fprintf(f, "expected: %zu operation%s failed under injected errors\n", injected,
 			injected == 1 ? "" : "s");
+	if (refused)
+		fprintf(f, "notes: %zu kernel log line%s of refused offlines\n", refused,
+			refused == 1 ? "" : "s");
 	fprintf(f, "result: %s\n", real ? "FINDINGS" : "clean");
 	return real ? MP_EXIT_FINDINGS : MP_EXIT_OK;
 }

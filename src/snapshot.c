@@ -23,6 +23,7 @@ void mp_snapshot_free(struct mp_snapshot *s)
 	mp_counters_clear(&s->vmstat);
 	mp_zoneinfo_clear(&s->zones);
 	mp_ptdump_clear(&s->pt);
+	mp_kmsg_log_clear(&s->kmsg);
 	free(s);
 }
 
@@ -259,6 +260,16 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 	} else {
 		mp_avail_set(&s->pt_avail, false, "not asked for");
 	}
+	/* last, so that the log covers every reading above */
+	if (o->kmsg) {
+		r = mp_kmsg_read(root, o->kmsg_after, o->kmsg_keep, &s->kmsg, &s->kmsg_avail);
+		if (r == -ENOMEM)
+			goto fail;
+		if (r == 0 && !s->kmsg.any)
+			mp_avail_set(&s->kmsg_avail, false, "/dev/kmsg holds no record");
+	} else {
+		mp_avail_set(&s->kmsg_avail, false, "not asked for");
+	}
 	*out = s;
 	return 0;
 fail:
@@ -362,6 +373,7 @@ int mp_snapshot_load_recorded(const char *dir, uint64_t block_size, uint64_t pag
 	t = NULL;
 	qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_sblock);
 	mp_avail_set(&s->kpf_avail, true, "recorded");
+	mp_avail_set(&s->kmsg_avail, false, "not recorded");
 	for (size_t i = 0; i < s->nblocks; i++) {
 		struct mp_snap_block *b = &s->blocks[i];
 		char name[64];
@@ -498,6 +510,12 @@ struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s)
 	json_object_object_add(o, "free_pages", f);
 	json_object_object_add(o, "kpageflags", avail_json(&s->kpf_avail));
 	json_object_object_add(o, "ptdump", avail_json(&s->pt_avail));
+	f = avail_json(&s->kmsg_avail);
+	if (s->kmsg_avail.ok) {
+		json_object_object_add(f, "first_seq", json_object_new_uint64(s->kmsg.first_seq));
+		json_object_object_add(f, "last_seq", json_object_new_uint64(s->kmsg.last_seq));
+	}
+	json_object_object_add(o, "kmsg", f);
 	if (s->pt.n) {
 		a = json_object_new_array();
 		for (size_t i = 0; i < s->pt.n; i++) {
@@ -649,6 +667,17 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 		mp_avail_set(&s->kpf_avail, jbool(f, "ok"), "%s", jstr(f, "why"));
 	if (json_object_object_get_ex(o, "ptdump", &f))
 		mp_avail_set(&s->pt_avail, jbool(f, "ok"), "%s", jstr(f, "why"));
+	/* a baseline from before the kernel log was recorded has none */
+	mp_avail_set(&s->kmsg_avail, false, "not in the snapshot");
+	if (json_object_object_get_ex(o, "kmsg", &f)) {
+		struct json_object *v;
+
+		mp_avail_set(&s->kmsg_avail, jbool(f, "ok") && json_object_object_get_ex(f, "last_seq", &v),
+			     "%s", jstr(f, "why"));
+		s->kmsg.any = s->kmsg_avail.ok;
+		s->kmsg.first_seq = ju64(f, "first_seq");
+		s->kmsg.last_seq = ju64(f, "last_seq");
+	}
 	if (json_object_object_get_ex(o, "vmemmap", &a) && json_object_is_type(a, json_type_array)) {
 		s->pt.n = json_object_array_length(a);
 		s->pt.r = calloc(s->pt.n + 1, sizeof(*s->pt.r));
