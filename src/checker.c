@@ -15,6 +15,7 @@ static const char *const kind_names[] = {
 	[MP_FIND_LEAK] = "leak",	   [MP_FIND_CORRUPTION] = "corruption",
 	[MP_FIND_ACCOUNTING] = "accounting", [MP_FIND_STATE] = "state",
 	[MP_FIND_KERNEL_LOG] = "kernel-log", [MP_FIND_UEVENT] = "uevent",
+	[MP_FIND_INJECTED] = "injected",
 };
 
 const char *mp_finding_kind_name(enum mp_finding_kind k)

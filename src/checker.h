@@ -20,6 +20,7 @@ enum mp_finding_kind {
 	MP_FIND_STATE,
 	MP_FIND_KERNEL_LOG,
 	MP_FIND_UEVENT,
+	MP_FIND_INJECTED,	/* an operation failed while memplug injected an error: expected */
 };
 
 const char *mp_finding_kind_name(enum mp_finding_kind k);

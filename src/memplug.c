@@ -82,6 +82,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", cmd_run, "Adversarial scenarios with every check after each step (the main job)" },
 	{ "list", cmd_list, "List memory blocks and ranges (lsmem's view, with zones, memmap)" },
 	{ "online", cmd_online, "Online blocks (--zone auto|kernel|movable), read them back" },
 	{ "offline", cmd_offline, "Offline blocks, read them back" },

@@ -52,7 +52,10 @@ int mp_run_finish(struct mp_run *r);
 const struct mp_findings *mp_run_findings(const struct mp_run *r);
 const struct mp_op_stats *mp_run_stats(const struct mp_run *r); /* indexed by enum mp_trace_op */
 unsigned mp_run_steps_done(const struct mp_run *r);
-/* The (simulated) state of blocks the scenario can ask for. */
+/* The trace header as the run filled it (kernel, block size, ...). */
+const struct mp_trace_header *mp_run_header(const struct mp_run *r);
+/* How many changes mp_run_finish() could not undo (the kernel kept them). */
+int mp_run_restore_failed(const struct mp_run *r);
 bool mp_run_stopped(const struct mp_run *r);	/* SIGINT/SIGTERM */
 void mp_run_free(struct mp_run *r);
 
