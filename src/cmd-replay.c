@@ -22,8 +22,10 @@
 #include "block.h"
 #include "memplug.h"
 #include "op.h"
+#include "report.h"
 #include "run.h"
 #include "shrink.h"
+#include "timeout.h"
 #include "trace.h"
 
 #define DEFAULT_TIMEOUT_S 60
@@ -215,6 +217,8 @@ struct trial_out {
 	unsigned nkinds;
 	unsigned nfindings;
 	bool stopped;
+	int report_status;	/* with report: mp_report_print_text()'s */
+	int restore_failed;
 };
 
 static void note_kind(struct trial_out *o, const char *k)
@@ -235,8 +239,8 @@ static bool has_kind(const struct trial_out *o, const char *k)
 }
 
 /*
- * Run t; when report, print each step and the findings. Returns 0 (ran:
- * see o) or an exit status.
+ * Run t; when report, print each step, then the report that memplug run
+ * prints. Returns 0 (ran: see o) or an exit status.
  */
 static int run_trace(struct replay_args *a, struct mp_root *root, const struct mp_trace *t,
 		     bool report, struct trial_out *o)
@@ -250,8 +254,10 @@ static int run_trace(struct replay_args *a, struct mp_root *root, const struct m
 		.header = t->h,
 	};
 	const struct mp_findings *f;
+	struct mp_report rep = { 0 };
 	struct mp_run *r = NULL;
 	char why[600], line[256];
+	uint64_t t0 = mp_now_ns();
 	size_t i;
 	int rc;
 
@@ -267,6 +273,8 @@ static int run_trace(struct replay_args *a, struct mp_root *root, const struct m
 		mp_err("%s", why);
 		return rc == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE;
 	}
+	if (report)
+		mp_report_init(&rep, t->h.seed, mp_run_header(r)->kernel, r);
 	for (i = 0; i < o->t.n && !mp_run_stopped(r); i++) {
 		struct mp_trace_step *st = &o->t.steps[i];
 
@@ -279,14 +287,28 @@ static int run_trace(struct replay_args *a, struct mp_root *root, const struct m
 		}
 	}
 	o->stopped = mp_run_stopped(r);
+	if (report) {
+		mp_report_scenario(&rep, "replay", (unsigned)i, (double)(mp_now_ns() - t0) / 1e9, 0,
+				   mp_run_findings(r)->n);
+		if (o->stopped)
+			mp_err("stopped by signal %d; restoring", (int)mp_stop_signal);
+	}
 	mp_run_finish(r);
+	o->restore_failed = mp_run_restore_failed(r);
 	f = mp_run_findings(r);
 	for (i = 0; f && i < f->n; i++) {
 		note_kind(o, mp_finding_kind_name(f->v[i].kind));
 		o->nfindings++;
-		if (report)
-			mp_finding_print(&f->v[i], stdout);
 	}
+	if (report) {
+		mp_report_end(&rep);
+		o->report_status = mp_report_print_text(&rep, stdout);
+		mp_report_clear(&rep);
+	}
+	if (o->restore_failed)
+		mp_err("%d change%s could not be undone: the kernel keeps that memory; "
+		       "/run/memplug.journal holds them for 'memplug restore'",
+		       o->restore_failed, o->restore_failed == 1 ? "" : "s");
 	mp_run_free(r);
 	return 0;
 }
@@ -369,7 +391,9 @@ int cmd_replay(struct mp_ctx *ctx, int argc, char **argv)
 		r = run_trace(&a, root, &t, true, &o);
 	if (r == 0) {
 		summary(&o, o.t.n);
-		r = failing(&o, a.until) ? MP_EXIT_FINDINGS : o.stopped ? MP_EXIT_PARTIAL : MP_EXIT_OK;
+		r = a.until ? (failing(&o, a.until) ? MP_EXIT_FINDINGS : MP_EXIT_OK) : o.report_status;
+		if (r == MP_EXIT_OK && (o.stopped || o.restore_failed))
+			r = MP_EXIT_PARTIAL;
 		mp_trace_clear(&o.t);
 	}
 	mp_trace_clear(&t);

@@ -32,10 +32,7 @@ struct pstate {
 	size_t wlen;
 	/* header keys seen, in this order */
 	bool have[7];
-	/* DN: the line that added it while it is present, 0 when it is not;
-	 * ever[]: whether it was ever added */
-	unsigned *live;
-	bool *ever;
+	bool *ever;		/* DN: whether an add of it came before */
 };
 
 enum { H_VERSION, H_SEED, H_KERNEL, H_BLOCK_SIZE, H_MEMMAP, H_BACKEND, H_SCENARIO };
@@ -227,10 +224,7 @@ static int add_args(struct pstate *p, struct mp_trace_step *st, char **w, int nw
 			return fail(p, "add: unknown argument \"%s\" (addr=ADDR, node=N)", w[i]);
 		}
 	}
-	if (st->dev && p->live[st->dev])
-		return fail(p, "add: D%u is already added (line %u) and not removed", st->dev,
-			    p->live[st->dev]);
-	p->live[st->dev] = p->line;
+	/* an add of a name still added is a step like any: the one before may have failed */
 	p->ever[st->dev] = true;
 	return 0;
 }
@@ -250,7 +244,6 @@ static int step_args(struct pstate *p, struct mp_trace_step *st, char **w, int n
 			return r;
 		if (!p->ever[st->dev])
 			return fail(p, "remove: D%u was never added", st->dev);
-		p->live[st->dev] = 0;
 		return 0;
 	case MP_T_ONLINE:
 	case MP_T_ONLINE_KERNEL:
@@ -421,9 +414,8 @@ int mp_trace_parse(const char *buf, size_t len, struct mp_trace *out, char *why,
 	memset(out, 0, sizeof(*out));
 	if (why && wlen)
 		why[0] = '\0';
-	p.live = calloc(MAX_DEV + 1, sizeof(*p.live));
 	p.ever = calloc(MAX_DEV + 1, sizeof(*p.ever));
-	if (!p.live || !p.ever) {
+	if (!p.ever) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -463,7 +455,6 @@ int mp_trace_parse(const char *buf, size_t len, struct mp_trace *out, char *why,
 		r = header_done(&p);
 	}
 out:
-	free(p.live);
 	free(p.ever);
 	if (r < 0)
 		mp_trace_clear(out);
