@@ -23,7 +23,7 @@ expect_blocks() {
 			node=${node##*/node}
 		done
 		zones=$(tr ' ' / <"$d/valid_zones")
-		printf '%s %s %s %s %s\n' "$n" "$state" "${rem:-\"\"}" "$node" "$zones"
+		printf '%s %s %s %s %s\n' "$n" "$state" "$rem" "$node" "$zones"
 	done | sort -n
 }
 
