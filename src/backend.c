@@ -9,6 +9,8 @@
 static const struct mp_backend_ops *const backends[] = {
 	&mp_backend_qmp,
 	&mp_backend_acpi,
+	&mp_backend_dax,
+	&mp_backend_probe,
 };
 
 const char *mp_dev_type_name(enum mp_dev_type t)

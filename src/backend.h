@@ -104,6 +104,8 @@ void mp_backend_close(struct mp_backend *be);
 
 extern const struct mp_backend_ops mp_backend_qmp;
 extern const struct mp_backend_ops mp_backend_acpi;
+extern const struct mp_backend_ops mp_backend_dax;
+extern const struct mp_backend_ops mp_backend_probe;
 
 /* ---- pieces of the qmp backend, for tests and for callers holding a connection ---- */
 struct mp_qmp;

@@ -39,9 +39,9 @@ enum { OPT_BACKEND = 'B', OPT_QMP = 0x200, OPT_TYPE, OPT_ADDR, OPT_NODE, OPT_ONL
        OPT_DEVICE };
 
 static const struct argp_option add_options[] = {
-	{ "backend", OPT_BACKEND, "NAME", 0, "How to add: qmp (default)", 0 },
+	{ "backend", OPT_BACKEND, "NAME", 0, "How to add: qmp (default), dax or probe", 0 },
 	{ "qmp", OPT_QMP, "PATH", 0,
-	  "QMP socket or port (default: the guest's org.qemu.qmp port)", 0 },
+	  "QMP socket or port (default: the guest's org.qemu.qmp port); dax: the instance", 0 },
 	{ "type", OPT_TYPE, "TYPE", 0, "dimm (default) or virtio-mem", 0 },
 	{ "addr", OPT_ADDR, "ADDR", 0, "Physical address of a DIMM (default: QEMU picks)", 0 },
 	{ "node", OPT_NODE, "N", 0, "NUMA node of a DIMM", 0 },
@@ -50,7 +50,7 @@ static const struct argp_option add_options[] = {
 };
 
 static const struct argp_option remove_options[] = {
-	{ "backend", OPT_BACKEND, "NAME", 0, "How to remove: qmp (default) or acpi", 0 },
+	{ "backend", OPT_BACKEND, "NAME", 0, "How to remove: qmp (default), acpi or dax", 0 },
 	{ "qmp", OPT_QMP, "PATH", 0,
 	  "QMP socket or port (default: the guest's org.qemu.qmp port)", 0 },
 	{ "device", OPT_DEVICE, "ID", 0, "The device to remove (else the one holding BLOCKS)", 0 },
@@ -70,7 +70,7 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_BACKEND:
 		if (!mp_backend_find(arg))
-			argp_error(state, "unknown backend \"%s\" (qmp, acpi)", arg);
+			argp_error(state, "unknown backend \"%s\" (qmp, acpi, dax, probe)", arg);
 		a->backend = arg;
 		return 0;
 	case OPT_QMP:
