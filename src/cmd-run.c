@@ -156,6 +156,47 @@ static const struct argp run_argp = {
 	run_children, NULL, NULL
 };
 
+/*
+ * A steady loss per cycle is a leak even under noise: the least-squares
+ * slope of nr_free_pages over churn's check steps (one a cycle), flagged
+ * when it loses more than half a PMD's worth (256 pages) a cycle and the
+ * line explains the readings (R^2 >= 0.8) over at least 8 cycles.
+ */
+static void churn_slope(struct mp_run *r, size_t from, size_t to, FILE *out)
+{
+	const uint64_t *v;
+	size_t n = mp_run_check_readings(r, &v);
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, slope, r2, k;
+	char what[200];
+
+	if (to > n)
+		to = n;
+	if (to < from + 3)
+		return;
+	k = (double)(to - from);
+	for (size_t i = from; i < to; i++) {
+		double x = (double)(i - from), y = (double)v[i];
+
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		sxy += x * y;
+		syy += y * y;
+	}
+	slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
+	r2 = (k * syy - sy * sy) > 0 ? (k * sxy - sx * sy) * (k * sxy - sx * sy) /
+					       ((k * sxx - sx * sx) * (k * syy - sy * sy))
+				     : 0;
+	fprintf(out, "churn: nr_free_pages per cycle: slope %+.1f pages (R^2 %.2f) over %zu cycles\n",
+		slope, r2, to - from);
+	if (to - from >= 8 && slope < -256 && r2 >= 0.8) {
+		snprintf(what, sizeof(what),
+			 "free pages fall by %.0f pages a cycle over %zu cycles (R^2 %.2f)%s", -slope,
+			 to - from, r2, (-slope > 448 && -slope < 576) ? ", about a PMD" : "");
+		mp_run_add_finding(r, MP_FIND_LEAK, "churn", what);
+	}
+}
+
 static bool inject_available(const struct mp_root *root)
 {
 	return mp_exists(root, "/sys/kernel/debug/notifier-error-inject/memory/actions/"
@@ -244,6 +285,8 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 		};
 		uint64_t t0 = mp_now_ns(), end = t0 + (uint64_t)a.duration_s * 1000000000ULL;
 		size_t f0 = mp_run_findings(r)->n;
+		const uint64_t *cr;
+		size_t c0 = mp_run_check_readings(r, &cr);
 		unsigned n = 0;
 
 		mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &g.block_size);
@@ -271,6 +314,8 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 			}
 		}
 		memcpy(devs, g.devs, sizeof(devs));
+		if (!strcmp(sc->name, "churn"))
+			churn_slope(r, c0, mp_run_check_readings(r, &cr), a.ktap ? stderr : stdout);
 		if (tty && !a.ktap)
 			fputc('\n', stderr);
 		mp_report_scenario(&rep, sc->name, n, (double)(mp_now_ns() - t0) / 1e9, f0,

@@ -45,6 +45,8 @@ struct mp_run {
 	bool armed_online, armed_offline;	/* notifier error injection */
 	unsigned refusal_logs;			/* kernel log lines of refused offlines */
 	char auto_online_orig[32];		/* auto_online_blocks before the run changed it */
+	uint64_t *check_free;			/* nr_free_pages at each check step */
+	size_t ncheck_free;
 	int restore_failed;
 	FILE *trace, *timeline;
 	bool finished;
@@ -63,6 +65,18 @@ const struct mp_op_stats *mp_run_stats(const struct mp_run *r)
 unsigned mp_run_steps_done(const struct mp_run *r)
 {
 	return r->steps;
+}
+
+size_t mp_run_check_readings(const struct mp_run *r, const uint64_t **free_pages)
+{
+	*free_pages = r->check_free;
+	return r->ncheck_free;
+}
+
+struct mp_finding *mp_run_add_finding(struct mp_run *r, enum mp_finding_kind kind,
+				      const char *step, const char *what)
+{
+	return mp_findings_add(&r->findings, kind, -1, step, "%s", what);
 }
 
 const struct mp_trace_header *mp_run_header(const struct mp_run *r)
@@ -744,6 +758,14 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 	mp_check(r->prev ? r->prev : r->base, now, &co, &r->findings, &info);
 	for (size_t i = 0; i < now->nblocks; i++)
 		online += now->blocks[i].present && now->blocks[i].state == MP_STATE_ONLINE;
+	if (full) {
+		uint64_t *v = realloc(r->check_free, (r->ncheck_free + 1) * sizeof(*v));
+
+		if (v) {
+			r->check_free = v;
+			v[r->ncheck_free++] = mp_counters_val(&now->vmstat, "nr_free_pages", 0);
+		}
+	}
 	if (r->timeline)
 		fprintf(r->timeline, "%u,%s,%" PRIu64 ",%" PRIu64 ",%zu,%" PRIu64 ",%zu\n", r->steps,
 			name, mp_counters_val(&now->vmstat, "nr_free_pages", 0),
@@ -862,6 +884,7 @@ void mp_run_free(struct mp_run *r)
 	mp_snapshot_free(r->base);
 	mp_snapshot_free(r->prev);
 	mp_findings_clear(&r->findings);
+	free(r->check_free);
 	for (size_t i = 0; i < ARRAY_SIZE(r->stats); i++)
 		free(r->stats[i].ns);
 	free(r);
