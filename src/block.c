@@ -606,6 +606,14 @@ int mp_selector_parse(const char *arg, struct mp_selector *sel, char *err, size_
 	}
 }
 
+bool mp_selector_match(const struct mp_selector *sel, uint64_t id)
+{
+	for (size_t i = 0; i < sel->nranges; i++)
+		if (id >= sel->ranges[i].first && id <= sel->ranges[i].last)
+			return true;
+	return false;
+}
+
 static bool zone_match(const struct mp_selector *sel, const char *zones)
 {
 	for (size_t i = 0; i < sel->nzones; i++) {

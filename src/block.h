@@ -128,6 +128,9 @@ static inline bool mp_selector_empty(const struct mp_selector *sel)
 	       !sel->size;
 }
 
+/* Whether a block number is among the selector's numbers and ranges (not filters). */
+bool mp_selector_match(const struct mp_selector *sel, uint64_t id);
+
 enum mp_sel_mode {
 	MP_SEL_LIST,	/* a size is not allowed */
 	MP_SEL_ONLINE,	/* a size takes offline blocks from the bottom */

@@ -82,12 +82,16 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", cmd_run, "Adversarial scenarios with every check after each step (the main job)" },
 	{ "list", cmd_list, "List memory blocks and ranges (lsmem's view, with zones, memmap)" },
 	{ "online", cmd_online, "Online blocks (--zone auto|kernel|movable), read them back" },
 	{ "offline", cmd_offline, "Offline blocks, read them back" },
 	{ "add", cmd_add, "Hot-add memory (--backend qmp), wait for its blocks" },
 	{ "remove", cmd_remove, "Hot-remove a device (--backend qmp|acpi), wait for it to go" },
 	{ "restore", cmd_restore, "Undo what an unfinished memplug left in its journal" },
+	{ "snapshot", cmd_snapshot, "Read every sensor now; -o FILE saves it as a baseline" },
+	{ "check", cmd_check, "Check the invariants now and against a baseline; exit 1 on findings" },
+	{ "pages", cmd_pages, "Summarise /proc/kpageflags per block: free, in use, no memmap, poisoned" },
 	{ "qmp", cmd_qmp, "Send one QMP command to QEMU and print the reply (debugging)" },
 };
 

@@ -42,6 +42,10 @@ int cmd_offline(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_restore(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_add(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_remove(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_run(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_qmp(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_pages(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_snapshot(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_check(struct mp_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -592,9 +592,18 @@ int mp_session_restore(struct mp_session *s)
 	for (size_t i = s->njournal; i-- > 0;) {
 		struct mp_journal_entry *e = &s->journal[i];
 		char why[200] = "";
+		bool stuck = false;
 
 		if (e->undone)
 			continue;
+		/* an older change of a block whose newer one could not be undone waits */
+		for (size_t k = i + 1; k < s->njournal && e->kind == MP_J_STATE; k++)
+			stuck |= s->journal[k].kind == MP_J_STATE && !s->journal[k].undone &&
+				 s->journal[k].block == e->block;
+		if (stuck) {
+			failed++;
+			continue;
+		}
 		if (e->kind == MP_J_REMOVED) {
 			int r;
 

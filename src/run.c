@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "backend.h"
+#include "block.h"
+#include "op.h"
+#include "run.h"
+#include "sensor-kmsg.h"
+#include "snapshot.h"
+#include "timeout.h"
+#include "uevent.h"
+
+#define MP_RUN_MAX_DEVS 64
+#define MP_INJECT_DIR "/sys/kernel/debug/notifier-error-inject/memory/actions"
+
+struct run_dev {
+	bool present;
+	struct mp_device d;
+};
+
+struct mp_run {
+	struct mp_root *root;
+	const struct mp_log *log;
+	struct mp_run_opts o;
+	struct mp_session *s;
+	struct mp_session_opts so;
+	struct mp_backend be;
+	bool be_up;
+	struct run_dev devs[MP_RUN_MAX_DEVS + 1];	/* D1.. */
+	struct mp_snapshot *base, *prev;
+	struct mp_snap_opts snap;
+	struct mp_kmsg *kmsg;
+	struct mp_findings findings;
+	struct mp_op_stats stats[MP_T_CHECK + 1];
+	unsigned steps;
+	bool armed_online, armed_offline;	/* notifier error injection */
+	unsigned refusal_logs;			/* kernel log lines of refused offlines */
+	int restore_failed;
+	FILE *trace, *timeline;
+	bool finished;
+};
+
+const struct mp_findings *mp_run_findings(const struct mp_run *r)
+{
+	return &r->findings;
+}
+
+const struct mp_op_stats *mp_run_stats(const struct mp_run *r)
+{
+	return r->stats;
+}
+
+unsigned mp_run_steps_done(const struct mp_run *r)
+{
+	return r->steps;
+}
+
+const struct mp_trace_header *mp_run_header(const struct mp_run *r)
+{
+	return &r->o.header;
+}
+
+int mp_run_restore_failed(const struct mp_run *r)
+{
+	return r->restore_failed;
+}
+
+bool mp_run_stopped(const struct mp_run *r)
+{
+	return mp_stop_signal != 0;
+}
+
+static int backend_up(struct mp_run *r)
+{
+	int e;
+
+	if (r->be_up)
+		return 0;
+	e = mp_backend_init(&r->be, r->o.backend ? r->o.backend : "qmp", r->root, r->log,
+			    r->o.target, (int)(r->o.timeout_ms ? r->o.timeout_ms : 60000));
+	if (e < 0)
+		return e;
+	if (r->be.ops->probe) {
+		e = r->be.ops->probe(&r->be);
+		if (e < 0)
+			return e;
+	}
+	r->be_up = true;
+	return 0;
+}
+
+static int undo_add(void *ud, const struct mp_device_ref *ref, char *why, size_t len)
+{
+	struct mp_run *r = ud;
+	struct mp_device d = { .type = MP_DEV_DIMM, .addr = ref->addr, .size = ref->size,
+			       .node = -1 };
+	int e;
+
+	snprintf(d.id, sizeof(d.id), "%s", ref->id);
+	e = backend_up(r);
+	if (e == 0)
+		e = r->be.ops->remove(&r->be, &d);
+	if (e < 0)
+		snprintf(why, len, "%s", r->be.why);
+	return e;
+}
+
+static int undo_remove(void *ud, const struct mp_device_ref *ref, char *why, size_t len)
+{
+	struct mp_run *r = ud;
+	struct mp_add_opts ao = MP_ADD_OPTS_INIT;
+	struct mp_uevents *u = NULL;
+	struct mp_device d;
+	uint64_t first, last;
+	int e;
+
+	ao.type = MP_DEV_DIMM;
+	ao.addr = ref->addr;
+	e = backend_up(r);
+	if (e == 0)
+		e = mp_uevents_new(r->root, &u);
+	if (e == 0)
+		e = r->be.ops->add(&r->be, ref->size, &ao, &d);
+	if (e == 0 && mp_device_blocks(&d, r->o.header.block_size, &first, &last) == 0)
+		e = mp_uevents_wait_blocks(u, first, last, true, r->o.timeout_ms);
+	if (e < 0)
+		snprintf(why, len, "%s", r->be.why[0] ? r->be.why : strerror(-e));
+	mp_uevents_free(u);
+	return e;
+}
+
+static const char *kernel_release(char *buf, size_t len, const struct mp_root *root)
+{
+	struct utsname u;
+
+	if (mp_read_str(root, "/proc/sys/kernel/osrelease", buf, len) > 0)
+		return buf;
+	if (uname(&u) == 0)
+		snprintf(buf, len, "%s", u.release);
+	return buf;
+}
+
+static int take(struct mp_run *r, bool settle, unsigned readings, struct mp_snapshot **out)
+{
+	struct mp_snap_opts o = r->snap;
+
+	o.settle = settle;
+	o.readings = readings;
+	return mp_snapshot_take(r->root, &o, r->log, out);
+}
+
+int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_run_opts *o,
+	       struct mp_run **out, char *why, size_t wlen)
+{
+	struct mp_run *r = calloc(1, sizeof(*r));
+	struct mp_avail av;
+	char path[4096], buf[64];
+	int e;
+
+	if (!r)
+		return -ENOMEM;
+	r->root = root;
+	r->log = log;
+	r->o = *o;
+	r->o.header.version = 1;
+	if (!r->o.timeout_ms)
+		r->o.timeout_ms = 60000;
+	e = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &r->o.header.block_size);
+	if (e < 0) {
+		snprintf(why, wlen, "the kernel has no memory hotplug interface (no %s)",
+			 MP_SYS_MEMORY);
+		free(r);
+		return e == -ENOENT ? -ENODEV : e;
+	}
+	kernel_release(r->o.header.kernel, sizeof(r->o.header.kernel), root);
+	if (mp_read_str(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", buf, sizeof(buf)) > 0)
+		snprintf(r->o.header.memmap_on_memory, sizeof(r->o.header.memmap_on_memory), "%.15s", buf);
+	snprintf(r->o.header.backend, sizeof(r->o.header.backend), "%s",
+		 o->backend ? o->backend : "qmp");
+
+	r->so = (struct mp_session_opts){
+		.timeout_ms = r->o.timeout_ms,
+		.allow_boot_memory = o->allow_boot_memory,
+		.remove_device = undo_add,
+		.readd_device = undo_remove,
+		.userdata = r,
+	};
+	e = mp_session_signals();
+	if (e == 0)
+		e = mp_session_new(root, log, &r->so, &r->s, why, wlen);
+	if (e < 0) {
+		free(r);
+		return e;
+	}
+
+	r->snap = (struct mp_snap_opts){ .kpf = true, .ptdump = true, .readings = 1,
+					 .reading_gap_ms = 50, .settle_timeout_ms = 10000 };
+	e = take(r, !mp_root_is_sysroot(root), 5, &r->base);
+	if (e < 0) {
+		snprintf(why, wlen, "cannot take the baseline snapshot: %s", strerror(-e));
+		goto fail;
+	}
+	snprintf(r->base->step, sizeof(r->base->step), "baseline");
+	if (mp_kmsg_open(root, &r->kmsg, &av) < 0)
+		mp_logf(log, MP_LOG_INFO, "no kernel log: %s", av.why);
+
+	if (o->dir) {
+		if (mkdir(o->dir, 0755) < 0 && errno != EEXIST) {
+			e = -errno;
+			snprintf(why, wlen, "cannot create the run folder %s: %s", o->dir, strerror(errno));
+			goto fail;
+		}
+		snprintf(path, sizeof(path), "%s/timeline.csv", o->dir);
+		r->timeline = fopen(path, "we");
+		if (r->timeline)
+			fprintf(r->timeline, "step,operation,free_pages,nr_memmap_pages,online_blocks,"
+					     "vmemmap_mapped_bytes,findings\n");
+	}
+	if (o->trace_path || o->dir) {
+		if (o->trace_path)
+			snprintf(path, sizeof(path), "%s", o->trace_path);
+		else
+			snprintf(path, sizeof(path), "%s/trace", o->dir);
+		r->trace = fopen(path, "we");
+		if (!r->trace) {
+			e = -errno;
+			snprintf(why, wlen, "cannot write the trace %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		mp_trace_write_header(r->trace, &r->o.header);
+		fflush(r->trace);
+	}
+	*out = r;
+	return 0;
+fail:
+	mp_run_finish(r);
+	mp_run_free(r);
+	return e;
+}
+
+static void stat_add(struct mp_op_stats *s, uint64_t ns, bool failed)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 64;
+		uint64_t *v = realloc(s->ns, nc * sizeof(*v));
+
+		if (!v)
+			return;
+		s->ns = v;
+		s->cap = nc;
+	}
+	s->ns[s->n++] = ns;
+	s->failed += failed;
+}
+
+static void outcome(struct mp_trace_step *st, const char *o, const char *fmt, ...) _printf_(3, 4);
+static void outcome(struct mp_trace_step *st, const char *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(st->outcome, sizeof(st->outcome), "%s", o);
+	st->note[0] = '\0';
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(st->note, sizeof(st->note), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static const char *errno_name(int e)
+{
+	switch (-e) {
+	case EBUSY: return "EBUSY";
+	case EINVAL: return "EINVAL";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EINTR: return "EINTR";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EIO: return "EIO";
+	default: return "error";
+	}
+}
+
+static enum mp_target target_of(enum mp_trace_op op)
+{
+	switch (op) {
+	case MP_T_ONLINE_KERNEL: return MP_ONLINE_KERNEL;
+	case MP_T_ONLINE_MOVABLE: return MP_ONLINE_MOVABLE;
+	case MP_T_OFFLINE: return MP_OFFLINE;
+	default: return MP_ONLINE;
+	}
+}
+
+static int step_state(struct mp_run *r, struct mp_trace_step *st, const char *name)
+{
+	struct mp_step s;
+	bool armed = st->op == MP_T_OFFLINE ? r->armed_offline : r->armed_online;
+	struct mp_finding *f;
+
+	mp_block_set(r->s, st->block, target_of(st->op), &s);
+	switch (s.outcome) {
+	case MP_DONE:
+		outcome(st, "done", "%s", s.after == MP_STATE_ONLINE ? s.zones_after : "");
+		break;
+	case MP_ALREADY:
+		outcome(st, "already", "%s", s.zones_after);
+		break;
+	case MP_WRONG:
+		outcome(st, "wrong", "%s", s.why);
+		f = mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)st->block, name, "%s",
+				    s.why);
+		(void)f;
+		break;
+	case MP_RACE:
+		outcome(st, "race", NULL);
+		break;
+	case MP_REFUSED:
+		outcome(st, "refused", NULL);
+		break;
+	case MP_TIMEOUT:
+		outcome(st, "timeout", "%.1fs", (double)s.elapsed_ns / 1e9);
+		mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)st->block, name,
+				"%s did not finish within the timeout (%.1f s); the state reads %s",
+				mp_trace_op_name(st->op), (double)s.elapsed_ns / 1e9,
+				mp_state_name(s.after));
+		break;
+	case MP_INTERRUPTED:
+		outcome(st, "interrupted", NULL);
+		break;
+	case MP_FAILED:
+		outcome(st, "failed", "%s", s.err ? errno_name(s.err) : "");
+		if (armed)
+			mp_findings_add(&r->findings, MP_FIND_INJECTED, (int64_t)st->block, name,
+					"%s failed with %s while an error was injected at %s",
+					mp_trace_op_name(st->op), errno_name(s.err),
+					st->op == MP_T_OFFLINE ? "MEM_GOING_OFFLINE" : "MEM_GOING_ONLINE");
+		break;
+	case MP_DRY_RUN:
+		outcome(st, "dry-run", NULL);
+		break;
+	}
+	stat_add(&r->stats[st->op], s.elapsed_ns,
+		 s.outcome != MP_DONE && s.outcome != MP_ALREADY);
+	return 0;
+}
+
+static int step_add(struct mp_run *r, struct mp_trace_step *st)
+{
+	struct mp_add_opts ao = MP_ADD_OPTS_INIT;
+	struct mp_uevents *u = NULL;
+	struct mp_device_ref ref = { 0 };
+	struct mp_device d;
+	uint64_t first, last, t0 = mp_now_ns();
+	int e;
+
+	if (!st->dev || st->dev > MP_RUN_MAX_DEVS || r->devs[st->dev].present) {
+		outcome(st, "refused", "D%u in use", st->dev);
+		return 0;
+	}
+	e = backend_up(r);
+	if (e < 0) {
+		outcome(st, "failed", "backend: %.80s", r->be.why);
+		return e;
+	}
+	ao.type = MP_DEV_DIMM;
+	ao.addr = st->addr;
+	ao.node = st->node;
+	e = mp_uevents_new(r->root, &u);
+	if (e == 0)
+		e = r->be.ops->add(&r->be, st->size, &ao, &d);
+	if (e < 0) {
+		outcome(st, "failed", "%.90s", r->be.why[0] ? r->be.why : strerror(-e));
+		stat_add(&r->stats[st->op], mp_now_ns() - t0, true);
+		mp_uevents_free(u);
+		return 0;
+	}
+	snprintf(ref.backend, sizeof(ref.backend), "%s", r->be.ops->name);
+	snprintf(ref.id, sizeof(ref.id), "%s", d.id);
+	ref.addr = d.addr;
+	ref.size = d.size;
+	mp_session_journal_device(r->s, &ref);
+	r->devs[st->dev] = (struct run_dev){ .present = true, .d = d };
+	st->addr = d.addr;	/* a replay puts it at the same place */
+	mp_device_blocks(&d, r->o.header.block_size, &first, &last);
+	e = mp_uevents_wait_blocks(u, first, last, true, r->o.timeout_ms);
+	mp_uevents_free(u);
+	stat_add(&r->stats[st->op], mp_now_ns() - t0, e < 0);
+	if (e < 0) {
+		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " did not appear", first, last);
+		mp_findings_add(&r->findings, MP_FIND_UEVENT, (int64_t)first, "add",
+				"D%u added at 0x%" PRIx64 " but memory%" PRIu64 "-%" PRIu64
+				" did not appear within %u ms",
+				st->dev, d.addr, first, last, r->o.timeout_ms);
+		return 0;
+	}
+	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, first, last);
+	return 0;
+}
+
+static int step_remove(struct mp_run *r, struct mp_trace_step *st)
+{
+	struct run_dev *rd = st->dev && st->dev <= MP_RUN_MAX_DEVS ? &r->devs[st->dev] : NULL;
+	struct mp_uevents *u = NULL;
+	struct mp_device_ref ref = { 0 };
+	uint64_t first, last, t0 = mp_now_ns();
+	int e;
+
+	if (!rd || !rd->present) {
+		outcome(st, "refused", "no D%u", st->dev);
+		return 0;
+	}
+	e = backend_up(r);
+	if (e < 0) {
+		outcome(st, "failed", "backend: %.80s", r->be.why);
+		return e;
+	}
+	snprintf(ref.backend, sizeof(ref.backend), "%s", r->be.ops->name);
+	snprintf(ref.id, sizeof(ref.id), "%s", rd->d.id);
+	ref.addr = rd->d.addr;
+	ref.size = rd->d.size;
+	mp_device_blocks(&rd->d, r->o.header.block_size, &first, &last);
+	e = mp_uevents_new(r->root, &u);
+	if (e == 0)
+		e = r->be.ops->remove(&r->be, &rd->d);
+	if (e < 0) {
+		/* blocks that cannot be offlined fail the eject: an outcome */
+		outcome(st, "failed", "%.90s", r->be.why[0] ? r->be.why : strerror(-e));
+		stat_add(&r->stats[st->op], mp_now_ns() - t0, true);
+		mp_uevents_free(u);
+		return 0;
+	}
+	/* it was memplug's own add: nothing to undo any more */
+	mp_session_device_removed(r->s, rd->d.id);
+	rd->present = false;
+	e = mp_uevents_wait_blocks(u, first, last, false, r->o.timeout_ms);
+	mp_uevents_free(u);
+	stat_add(&r->stats[st->op], mp_now_ns() - t0, e < 0);
+	if (e < 0) {
+		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " still there", first, last);
+		mp_findings_add(&r->findings, MP_FIND_UEVENT, (int64_t)first, "remove",
+				"D%u removed but memory%" PRIu64 "-%" PRIu64 " still there after %u ms",
+				st->dev, first, last, r->o.timeout_ms);
+		return 0;
+	}
+	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, first, last);
+	return 0;
+}
+
+static int inject_write(struct mp_run *r, const char *point, int err)
+{
+	char path[160], val[16];
+
+	snprintf(path, sizeof(path), MP_INJECT_DIR "/%s/error", point);
+	snprintf(val, sizeof(val), "%d", err);
+	return mp_write_str_timeout(r->root, path, val, r->o.timeout_ms, NULL);
+}
+
+static int step_inject(struct mp_run *r, struct mp_trace_step *st)
+{
+	bool offline = !strcmp(st->point, "MEM_GOING_OFFLINE");
+	int e;
+
+	if (!offline && strcmp(st->point, "MEM_GOING_ONLINE")) {
+		outcome(st, "refused", "unknown point");
+		return 0;
+	}
+	e = inject_write(r, st->point, st->err);
+	if (e < 0) {
+		outcome(st, "failed", "%s (memory-notifier-error-inject loaded?)", errno_name(e));
+		return 0;
+	}
+	if (offline)
+		r->armed_offline = st->err != 0;
+	else
+		r->armed_online = st->err != 0;
+	outcome(st, "done", NULL);
+	return 0;
+}
+
+static uint64_t vmemmap_bytes(const struct mp_snapshot *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->pt.n; i++)
+		if (s->pt.r[i].mapped)
+			n += s->pt.r[i].end - s->pt.r[i].start;
+	return n;
+}
+
+/*
+ * What the kernel logs when it refuses an offline (has_unmovable_pages()
+ * dumps the page, offline_pages() says "Offline failed", device_offline()
+ * failing an eject): after a step that was refused these are the refusal
+ * itself, an outcome, not a kernel bug. Anywhere else they stay findings.
+ */
+static bool refusal_text(const char *t)
+{
+	return t && (strstr(t, "page dumped because: unmovable page") ||
+		     strstr(t, "page dumped because: isolation failed") ||
+		     strstr(t, "Offline failed") || strstr(t, "offlining") );
+}
+
+static void poll_kmsg(struct mp_run *r, const char *name, bool refused)
+{
+	size_t from = r->findings.n, k = from;
+
+	if (!r->kmsg)
+		return;
+	mp_kmsg_poll(r->kmsg, name, &r->findings);
+	if (!refused)
+		return;
+	for (size_t i = from; i < r->findings.n; i++) {
+		struct mp_finding *f = &r->findings.v[i];
+
+		if (f->kind == MP_FIND_KERNEL_LOG && refusal_text(f->text)) {
+			r->refusal_logs++;
+			free(f->text);
+			continue;
+		}
+		r->findings.v[k++] = *f;
+	}
+	r->findings.n = k;
+}
+
+/* The invariants after a step, against the previous reading. */
+static void check_step(struct mp_run *r, const char *name, bool full, bool refused)
+{
+	struct mp_snapshot *now = NULL;
+	struct mp_check_opts co = { .struct_page = r->o.struct_page, .step = name };
+	struct mp_check_info info;
+	size_t online = 0;
+
+	poll_kmsg(r, name, refused);
+	if (!r->o.check_steps && !full)
+		return;
+	if (take(r, false, 1, &now) < 0)
+		return;
+	snprintf(now->step, sizeof(now->step), "%s", name);
+	memset(&info, 0, sizeof(info));
+	mp_check(r->prev ? r->prev : r->base, now, &co, &r->findings, &info);
+	for (size_t i = 0; i < now->nblocks; i++)
+		online += now->blocks[i].present && now->blocks[i].state == MP_STATE_ONLINE;
+	if (r->timeline)
+		fprintf(r->timeline, "%u,%s,%" PRIu64 ",%" PRIu64 ",%zu,%" PRIu64 ",%zu\n", r->steps,
+			name, mp_counters_val(&now->vmstat, "nr_free_pages", 0),
+			mp_counters_val(&now->vmstat, "nr_memmap_pages", 0), online,
+			vmemmap_bytes(now), r->findings.n);
+	mp_snapshot_free(r->prev);
+	r->prev = now;
+}
+
+int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
+{
+	char line[256], name[64];
+	uint64_t t0 = mp_now_ns();
+	int e = 0;
+
+	st->outcome[0] = st->note[0] = '\0';
+	r->steps++;
+	snprintf(name, sizeof(name), "%u:%s", r->steps, mp_trace_op_name(st->op));
+	switch (st->op) {
+	case MP_T_ADD:
+		e = step_add(r, st);
+		break;
+	case MP_T_REMOVE:
+		e = step_remove(r, st);
+		break;
+	case MP_T_ONLINE:
+	case MP_T_ONLINE_KERNEL:
+	case MP_T_ONLINE_MOVABLE:
+	case MP_T_OFFLINE:
+		e = step_state(r, st, name);
+		break;
+	case MP_T_INJECT:
+		e = step_inject(r, st);
+		break;
+	case MP_T_CHECK:
+		outcome(st, "done", NULL);
+		stat_add(&r->stats[st->op], mp_now_ns() - t0, false);
+		break;
+	}
+	check_step(r, name, st->op == MP_T_CHECK,
+		   !strcmp(st->outcome, "failed") || !strcmp(st->outcome, "timeout") ||
+			   !strcmp(st->outcome, "interrupted"));
+	if (r->trace) {
+		mp_trace_format_step(st, line, sizeof(line));
+		fprintf(r->trace, "%s\n", line);
+		fflush(r->trace);
+	}
+	return e;
+}
+
+int mp_run_finish(struct mp_run *r)
+{
+	struct mp_snapshot *end = NULL;
+	struct mp_check_opts co = { .struct_page = r->o.struct_page, .step = "end" };
+	struct mp_check_info info;
+	int failed = 0;
+
+	if (r->finished)
+		return 0;
+	r->finished = true;
+	if (r->armed_offline)
+		inject_write(r, "MEM_GOING_OFFLINE", 0);
+	if (r->armed_online)
+		inject_write(r, "MEM_GOING_ONLINE", 0);
+	if (r->s) {
+		/*
+		 * Memory onlined to a kernel zone can hold unmovable pages for
+		 * good: the kernel refusing to give it back is its right, said
+		 * in the log and in the exit status, not a finding.
+		 */
+		failed = mp_session_restore(r->s);
+		r->restore_failed = failed;
+		mp_session_free(r->s);
+		r->s = NULL;
+	}
+	poll_kmsg(r, "end", failed > 0);
+	if (r->base && take(r, !mp_root_is_sysroot(r->root), 5, &end) == 0) {
+		snprintf(end->step, sizeof(end->step), "end");
+		memset(&info, 0, sizeof(info));
+		mp_check(r->base, end, &co, &r->findings, &info);
+		mp_logf(r->log, MP_LOG_INFO, "end check: free pages %" PRId64
+			" lower than at the start, tolerance %" PRIu64 " (%s)",
+			info.free_loss, info.tolerance, info.tolerance_src);
+		mp_snapshot_free(end);
+	}
+	return failed ? -EIO : 0;
+}
+
+void mp_run_free(struct mp_run *r)
+{
+	if (!r)
+		return;
+	if (!r->finished)
+		mp_run_finish(r);
+	if (r->be_up)
+		mp_backend_close(&r->be);
+	if (r->trace)
+		fclose(r->trace);
+	if (r->timeline)
+		fclose(r->timeline);
+	mp_kmsg_close(r->kmsg);
+	mp_snapshot_free(r->base);
+	mp_snapshot_free(r->prev);
+	mp_findings_clear(&r->findings);
+	for (size_t i = 0; i < ARRAY_SIZE(r->stats); i++)
+		free(r->stats[i].ns);
+	free(r);
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Named counters: /proc/meminfo, /sys/devices/system/node/nodeN/meminfo and
+ * /proc/vmstat, plus the helpers every sensor shares.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sensor.h"
+
+void mp_avail_set(struct mp_avail *a, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	a->ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(a->why, sizeof(a->why), fmt, ap);
+	va_end(ap);
+}
+
+ssize_t mp_read_all(const struct mp_root *root, const char *path, char **out)
+{
+	_cleanup_close_ int fd = mp_open(root, path, O_RDONLY | O_NONBLOCK);
+	size_t len = 0, cap = 16384;
+	char *buf;
+
+	if (fd < 0)
+		return fd;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0) {
+			int e = -errno;
+
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return e;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return (ssize_t)len;
+}
+
+void mp_counters_clear(struct mp_counters *c)
+{
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+	c->node = -1;
+}
+
+static struct mp_counter *find(const struct mp_counters *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].name, name))
+			return &c->v[i];
+	return NULL;
+}
+
+int mp_counters_get(const struct mp_counters *c, const char *name, uint64_t *out)
+{
+	const struct mp_counter *k = find(c, name);
+
+	if (!k)
+		return -ENOENT;
+	*out = k->value;
+	return 0;
+}
+
+uint64_t mp_counters_val(const struct mp_counters *c, const char *name, uint64_t dflt)
+{
+	const struct mp_counter *k = find(c, name);
+
+	return k ? k->value : dflt;
+}
+
+int mp_counters_set(struct mp_counters *c, const char *name, uint64_t value)
+{
+	struct mp_counter *k = find(c, name);
+
+	if (!k) {
+		struct mp_counter *nv;
+
+		if (strlen(name) >= sizeof(k->name))
+			return -ENAMETOOLONG;
+		if (c->n == 0 || (c->n >= 16 && !(c->n & (c->n - 1)))) {
+			size_t cap = c->n < 16 ? 16 : c->n * 2;
+
+			nv = realloc(c->v, cap * sizeof(*nv));
+			if (!nv)
+				return -ENOMEM;
+			c->v = nv;
+		}
+		k = &c->v[c->n++];
+		snprintf(k->name, sizeof(k->name), "%s", name);
+	}
+	k->value = value;
+	return 0;
+}
+
+/* One line of at most len bytes from *p; advances *p past the newline. */
+static size_t next_line(const char **p, const char *end, char *line, size_t cap)
+{
+	const char *s = *p, *nl = memchr(s, '\n', (size_t)(end - s));
+	size_t n = (size_t)((nl ? nl : end) - s);
+
+	*p = nl ? nl + 1 : end;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(line, s, n);
+	line[n] = '\0';
+	return n;
+}
+
+/* A decimal number filling the token. */
+static bool parse_num(const char *s, uint64_t *out)
+{
+	return isdigit((unsigned char)*s) && mp_parse_u64(s, 10, out) == 0;
+}
+
+int mp_meminfo_parse(const char *buf, size_t len, struct mp_counters *c)
+{
+	const char *p = buf, *end = buf + len;
+	char line[256];
+	size_t good = 0;
+	int r;
+
+	mp_counters_clear(c);
+	while (p < end) {
+		char *s = line, *colon, *val, *unit;
+		uint64_t v;
+		int node;
+
+		next_line(&p, end, line, sizeof(line));
+		if (!strncmp(s, "Node ", 5)) {
+			char *q;
+
+			node = (int)strtol(s + 5, &q, 10);
+			if (q == s + 5 || *q != ' ' || node < 0)
+				continue;
+			if (c->node >= 0 && c->node != node)
+				continue;	/* one node per file */
+			c->node = node;
+			s = q;
+			while (*s == ' ')
+				s++;
+		}
+		colon = strchr(s, ':');
+		if (!colon || colon == s || memchr(s, ' ', (size_t)(colon - s)))
+			continue;
+		*colon = '\0';
+		val = colon + 1;
+		while (*val == ' ' || *val == '\t')
+			val++;
+		unit = val;
+		while (isdigit((unsigned char)*unit))
+			unit++;
+		if (*unit) {
+			*unit++ = '\0';
+			while (*unit == ' ')
+				unit++;
+			if (*unit && strcmp(mp_rstrip(unit), "kB"))
+				continue;
+		}
+		if (!parse_num(val, &v))
+			continue;
+		r = mp_counters_set(c, s, v);
+		if (r == -ENOMEM)
+			return r;
+		if (!r)
+			good++;
+	}
+	return good ? 0 : -EBADMSG;
+}
+
+int mp_vmstat_parse(const char *buf, size_t len, struct mp_counters *c)
+{
+	const char *p = buf, *end = buf + len;
+	char line[256];
+	size_t good = 0;
+	int r;
+
+	mp_counters_clear(c);
+	while (p < end) {
+		char name[64], val[32], extra;
+		uint64_t v;
+
+		next_line(&p, end, line, sizeof(line));
+		if (sscanf(line, "%63s %31s %c", name, val, &extra) != 2)
+			continue;
+		if (!parse_num(val, &v))
+			continue;
+		r = mp_counters_set(c, name, v);
+		if (r == -ENOMEM)
+			return r;
+		if (!r)
+			good++;
+	}
+	return good ? 0 : -EBADMSG;
+}
+
+static int read_parse(const struct mp_root *root, const char *path,
+		      int (*parse)(const char *, size_t, struct mp_counters *),
+		      struct mp_counters *c)
+{
+	_cleanup_free_ char *buf = NULL;
+	ssize_t n = mp_read_all(root, path, &buf);
+
+	if (n < 0)
+		return (int)n;
+	return parse(buf, (size_t)n, c);
+}
+
+int mp_meminfo_read(const struct mp_root *root, struct mp_counters *c)
+{
+	c->node = -1;
+	return read_parse(root, "/proc/meminfo", mp_meminfo_parse, c);
+}
+
+int mp_node_meminfo_read(const struct mp_root *root, int node, struct mp_counters *c)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MP_SYS_NODE "/node%d/meminfo", node);
+	c->node = -1;
+	return read_parse(root, path, mp_meminfo_parse, c);
+}
+
+int mp_vmstat_read(const struct mp_root *root, struct mp_counters *c)
+{
+	c->node = -1;
+	return read_parse(root, "/proc/vmstat", mp_vmstat_parse, c);
+}

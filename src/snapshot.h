@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A snapshot: every sensor's reading at one moment, for a check against
+ * a later one. Taken live, loaded from a recorded guest step (the layout
+ * of ../shared/fixtures), or saved and loaded as JSON (a baseline).
+ */
+#ifndef MEMPLUG_SNAPSHOT_H
+#define MEMPLUG_SNAPSHOT_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "sensor.h"
+
+struct mp_snap_block {
+	uint64_t id;
+	enum mp_state state;
+	bool present;			/* false: gone, its PFNs read for the check */
+	char zone[MP_ZONE_NAME_LEN];	/* the zone of an online block, else "" */
+	bool have_kpf;
+	struct mp_kpf_summary kpf;
+};
+
+struct mp_snapshot {
+	char step[64];
+	uint64_t page_size, block_size;
+	size_t nblocks;
+	struct mp_snap_block *blocks;	/* sorted by id */
+	struct mp_counters meminfo, vmstat;
+	struct mp_zoneinfo zones;
+	struct mp_avail kpf_avail, pt_avail;
+	struct mp_ptdump pt;		/* pt.n == 0: not available */
+	/* nr_free_pages over repeated readings */
+	unsigned nreadings;
+	uint64_t free_min, free_max, free_mean;
+	bool settled;
+	char settle_note[128];
+};
+
+struct mp_snap_opts {
+	bool kpf, ptdump;
+	unsigned readings;		/* of nr_free_pages, at least 1 */
+	unsigned reading_gap_ms;
+	bool settle;			/* drop caches and compact first */
+	unsigned settle_timeout_ms;
+	const uint64_t *extra_ids;	/* gone blocks whose PFNs to read too */
+	size_t nextra;
+};
+
+int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
+		     struct mp_snapshot **out);
+/* A recorded step folder (meminfo, vmstat, zoneinfo, block-states,
+ * kpageflags-memoryN.bin, ptdump-kernel.txt). */
+int mp_snapshot_load_recorded(const char *dir, uint64_t block_size, uint64_t page_size,
+			      struct mp_snapshot **out);
+struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s);
+int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out);
+void mp_snapshot_free(struct mp_snapshot *s);
+static inline void mp_snapshot_freep(struct mp_snapshot **s)
+{
+	mp_snapshot_free(*s);
+}
+#define _cleanup_snapshot_ _cleanup_(mp_snapshot_freep)
+
+const struct mp_snap_block *mp_snapshot_block(const struct mp_snapshot *s, uint64_t id);
+/* Present blocks as sorted PFN runs (malloc'ed); returns the count or -ENOMEM. */
+ssize_t mp_snapshot_runs(const struct mp_snapshot *s, struct mp_pfn_run **out);
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The replayable record of a run: a header, then one operation a line.
+ *
+ *   memplug-trace 1
+ *   seed 1234
+ *   kernel 6.12.95+deb12-amd64
+ *   block_size 0x8000000
+ *   memmap_on_memory N
+ *   backend qmp
+ *   scenario random               (optional)
+ *   # comments and blank lines anywhere
+ *   add D1 256M addr=0x100000000  -> done memory32-33
+ *   online_movable 32             -> done Movable
+ *   inject MEM_GOING_OFFLINE -12  -> done
+ *   offline 32                    -> failed EBUSY
+ *   inject MEM_GOING_OFFLINE 0    -> done
+ *   remove D1                     -> done
+ *   check                         -> done
+ *
+ * Operations: add DN SIZE [addr=ADDR] [node=N] (a pc-dimm, named DN for
+ * later lines), remove DN, online|online_kernel|online_movable|offline
+ * BLOCK, inject POINT ERRNO (memory notifier error injection at
+ * MEM_GOING_ONLINE or MEM_GOING_OFFLINE; 0 disarms), check (every
+ * invariant now). What follows "->" is what happened when the line was
+ * written: it is read back for reports, never needed to replay.
+ */
+#ifndef MEMPLUG_TRACE_H
+#define MEMPLUG_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum mp_trace_op {
+	MP_T_ADD,
+	MP_T_REMOVE,
+	MP_T_ONLINE,
+	MP_T_ONLINE_KERNEL,
+	MP_T_ONLINE_MOVABLE,
+	MP_T_OFFLINE,
+	MP_T_INJECT,
+	MP_T_CHECK,
+};
+
+const char *mp_trace_op_name(enum mp_trace_op op);
+
+struct mp_trace_step {
+	enum mp_trace_op op;
+	unsigned dev;		/* add, remove: N of DN */
+	uint64_t size;		/* add: bytes */
+	uint64_t addr;		/* add: 0 when the backend picks */
+	int node;		/* add: -1 default */
+	uint64_t block;		/* online*, offline */
+	char point[24];		/* inject: MEM_GOING_ONLINE, MEM_GOING_OFFLINE */
+	int err;		/* inject: -errno, 0 disarms */
+	/* what happened (filled by the runner, read back from a trace) */
+	char outcome[16];	/* done, already, failed, timeout, ... ; "" unknown */
+	char note[96];		/* errno name, zone, blocks */
+};
+
+struct mp_trace_header {
+	unsigned version;
+	uint64_t seed;
+	char kernel[96];
+	uint64_t block_size;
+	char memmap_on_memory[16];
+	char backend[16];
+	char scenario[32];
+};
+
+struct mp_trace {
+	struct mp_trace_header h;
+	size_t n;
+	struct mp_trace_step *steps;
+};
+
+/* One line for a step, without newline: "offline 32 -> failed EBUSY". */
+void mp_trace_format_step(const struct mp_trace_step *st, char *buf, size_t len);
+/* The header lines. */
+void mp_trace_write_header(FILE *f, const struct mp_trace_header *h);
+
+/*
+ * Parse a whole trace. Strict: the first bad line gives -EINVAL with
+ * "line N: reason" in why. Returns 0 or -errno.
+ */
+int mp_trace_parse(const char *buf, size_t len, struct mp_trace *out, char *why, size_t wlen);
+int mp_trace_load(const char *path, struct mp_trace *out, char *why, size_t wlen);
+void mp_trace_clear(struct mp_trace *t);
+
+#endif

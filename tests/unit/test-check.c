@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The invariants on the recorded step sequences of ../shared/fixtures:
+ * correct kernels give no finding; doctored copies give exactly the one
+ * finding the doctoring plants.
+ */
+#include <check.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checker.h"
+#include "fixture.h"
+#include "kpf.h"
+
+#define BLOCK_SIZE (UINT64_C(128) << 20)	/* fixtures/README.md: 128 MiB blocks */
+#define PAGE 4096
+
+static const char *const dirs[] = { "guest-6.12-debian", "ptdump/struct-page-64",
+				    "ptdump/struct-page-80" };
+
+static struct mp_snapshot *load(const char *dir, int step)
+{
+	char rel[256], path[1024];
+	struct mp_snapshot *s;
+
+	snprintf(rel, sizeof(rel), "%s/%s", dir, fx_steps[step]);
+	fx_path(path, sizeof(path), rel);
+	ck_assert_msg(mp_snapshot_load_recorded(path, BLOCK_SIZE, PAGE, &s) == 0,
+		      "cannot load %s (the shared fixtures must be beside the source tree)", path);
+	return s;
+}
+
+static void dump(const struct mp_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		mp_finding_print(&f->v[i], stderr);
+}
+
+/* Step by step, and the last against the first: nothing wrong. */
+START_TEST(test_sequence_clean)
+{
+	const char *dir = dirs[_i];
+	struct mp_snapshot *s[5];
+	struct mp_check_info info;
+	struct mp_check_opts o = { 0 };
+	struct mp_findings f = { 0 };
+
+	for (int i = 0; i < 5; i++)
+		s[i] = load(dir, i);
+	o.step = fx_steps[0];
+	ck_assert_int_eq(mp_check(NULL, s[0], &o, &f, &info), 0);
+	for (int i = 1; i < 5; i++) {
+		o.step = fx_steps[i];
+		ck_assert_int_eq(mp_check(s[i - 1], s[i], &o, &f, &info), 0);
+		if (strstr(dir, "ptdump")) {
+			ck_assert_msg(info.struct_page == (strstr(dir, "80") ? 80u : 64u),
+				      "%s step %d: struct page %u (%s)", dir, i, info.struct_page,
+				      info.struct_page_src);
+		} else {
+			/* no page tables: from nr_memmap_pages 0, 512, 1024, 512, 0 */
+			ck_assert_uint_eq(info.struct_page, 64);
+			ck_assert(strstr(info.struct_page_src, "nr_memmap_pages"));
+		}
+	}
+	o.step = "back to the first";
+	ck_assert_int_eq(mp_check(s[0], s[4], &o, &f, &info), 0);
+	ck_assert(info.free_compared);
+	dump(&f);
+	ck_assert_uint_eq(f.n, 0);
+	mp_findings_clear(&f);
+	for (int i = 0; i < 5; i++)
+		mp_snapshot_free(s[i]);
+}
+END_TEST
+
+/* The recorded nr_memmap_pages delta per block: 640 pages of 4K for 32768
+ * pages, so 80 bytes (fixtures/README.md), from the counters alone. */
+START_TEST(test_struct_page_from_memmap)
+{
+	struct mp_snapshot *a = load("ptdump/struct-page-80", 0), *b = load("ptdump/struct-page-80", 1);
+	struct mp_check_opts o = { 0 };
+	struct mp_check_info info;
+	struct mp_findings f = { 0 };
+
+	mp_ptdump_clear(&a->pt);
+	mp_ptdump_clear(&b->pt);
+	ck_assert_int_eq(mp_check(a, b, &o, &f, &info), 0);
+	ck_assert_uint_eq(info.struct_page, 80);
+	ck_assert(strstr(info.struct_page_src, "nr_memmap_pages"));
+	ck_assert_uint_eq(f.n, 0);
+	mp_snapshot_free(a);
+	mp_snapshot_free(b);
+}
+END_TEST
+
+/* Step 4 with the shared PMD (vmemmap + 82..84 MiB) kept: one leak, PMD-sized. */
+static void keep_shared_pmd(struct mp_snapshot *s)
+{
+	const uint64_t base = s->pt.base, lo = base + (UINT64_C(82) << 20),
+		       hi = base + (UINT64_C(84) << 20);
+	struct mp_pt_range *r = calloc(s->pt.n + 2, sizeof(*r));
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->pt.n; i++) {
+		struct mp_pt_range x = s->pt.r[i];
+
+		if (!x.mapped && x.start < lo && hi < x.end) {
+			r[n++] = (struct mp_pt_range){ x.start, lo, x.level, false };
+			r[n++] = (struct mp_pt_range){ lo, hi, MP_PT_PMD, true };
+			r[n++] = (struct mp_pt_range){ hi, x.end, x.level, false };
+		} else {
+			r[n++] = x;
+		}
+	}
+	ck_assert_uint_eq(n, s->pt.n + 2);
+	free(s->pt.r);
+	s->pt.r = r;
+	s->pt.n = n;
+}
+
+START_TEST(test_doctored_pmd)
+{
+	struct mp_snapshot *s0 = load("ptdump/struct-page-80", 0);
+	struct mp_snapshot *s3 = load("ptdump/struct-page-80", 3);
+	struct mp_snapshot *s4 = load("ptdump/struct-page-80", 4);
+	struct mp_check_opts o = { .step = "4-doctored" };
+	struct mp_check_info info;
+	struct mp_findings f = { 0 };
+
+	keep_shared_pmd(s4);
+	/* against the step before, and against the baseline */
+	for (int pass = 0; pass < 2; pass++) {
+		ck_assert_int_eq(mp_check(pass ? s0 : s3, s4, &o, &f, &info), 0);
+		dump(&f);
+		ck_assert_uint_eq(f.n, 1);
+		ck_assert_int_eq(f.v[0].kind, MP_FIND_LEAK);
+		ck_assert(f.v[0].pmd_sized);
+		ck_assert_int_eq(f.v[0].seen, 512);
+		ck_assert(f.v[0].have_pfn);
+		ck_assert(strstr(f.v[0].what, "0xffffea0005200000-0xffffea0005400000"));
+		if (!pass) {
+			/* sizeof(struct page) 80 from step 3's page tables: 82 MiB / 80
+			 * bytes is PFN 1074790, in memory32 */
+			ck_assert_uint_eq(info.struct_page, 80);
+			ck_assert_uint_eq(f.v[0].pfn_first, (UINT64_C(82) << 20) / 80);
+			ck_assert_int_eq(f.v[0].block, 32);
+		} else {
+			/* boot memory alone fits more than one size: no single block */
+			ck_assert_uint_gt(info.ncandidates, 1);
+			ck_assert_int_eq(f.v[0].block, -1);
+		}
+		mp_findings_clear(&f);
+	}
+	mp_snapshot_free(s0);
+	mp_snapshot_free(s3);
+	mp_snapshot_free(s4);
+}
+END_TEST
+
+/* One PFN of memory33 with HWPOISON: a corruption naming that PFN and block. */
+START_TEST(test_doctored_hwpoison)
+{
+	struct mp_snapshot *s2 = load(dirs[_i], 2), *s3 = load(dirs[_i], 3);
+	struct mp_snap_block *b = (struct mp_snap_block *)mp_snapshot_block(s3, 33);
+	const uint64_t pfn = 33 * 32768 + 1234;
+	uint64_t w[32768];
+	struct mp_check_opts o = { .step = "3-doctored" };
+	struct mp_check_info info;
+	struct mp_findings f = { 0 };
+	char rel[256];
+	size_t len;
+	unsigned char *raw;
+
+	ck_assert_ptr_nonnull(b);
+	snprintf(rel, sizeof(rel), "%s/%s/kpageflags-memory33.bin", dirs[_i], fx_steps[3]);
+	raw = (unsigned char *)fx_slurp(rel, &len);
+	ck_assert_uint_eq(len, sizeof(w));
+	for (size_t i = 0; i < 32768; i++) {
+		w[i] = 0;
+		for (int j = 7; j >= 0; j--)
+			w[i] = w[i] << 8 | raw[8 * i + (size_t)j];
+	}
+	w[1234] |= KPF_BIT(KPF_HWPOISON);
+	mp_kpf_summary_init(&b->kpf, 33 * 32768, 32768);
+	mp_kpf_summary_add(&b->kpf, w, 32768);
+	ck_assert_int_eq(mp_check(s2, s3, &o, &f, &info), 0);
+	dump(&f);
+	ck_assert_uint_eq(f.n, 1);
+	ck_assert_int_eq(f.v[0].kind, MP_FIND_CORRUPTION);
+	ck_assert_int_eq(f.v[0].block, 33);
+	ck_assert_uint_eq(f.v[0].pfn_first, pfn);
+	mp_findings_clear(&f);
+	/* memplug's own injection is not a finding */
+	o.injected = &pfn;
+	o.ninjected = 1;
+	ck_assert_int_eq(mp_check(s2, s3, &o, &f, &info), 0);
+	ck_assert_uint_eq(f.n, 0);
+	free(raw);
+	mp_snapshot_free(s2);
+	mp_snapshot_free(s3);
+}
+END_TEST
+
+/* A removed block whose PFNs still read online, and accounting off by one block. */
+START_TEST(test_doctored_state_accounting)
+{
+	struct mp_snapshot *s1 = load(dirs[0], 1), *s2 = load(dirs[0], 2);
+	struct mp_check_opts o = { .step = "2-doctored" };
+	struct mp_check_info info;
+	struct mp_findings f = { 0 };
+
+	/* the Movable zone did not grow by B's 32768 pages */
+	for (size_t i = 0; i < s2->zones.n; i++)
+		if (!strcmp(s2->zones.z[i].name, "Movable")) {
+			s2->zones.z[i].present -= 32768;
+			s2->zones.z[i].managed -= 32768;
+			s2->zones.z[i].spanned -= 32768;
+		}
+	ck_assert_int_eq(mp_check(s1, s2, &o, &f, &info), 0);
+	dump(&f);
+	ck_assert_uint_eq(f.n, 2);
+	ck_assert_int_eq(f.v[0].kind, MP_FIND_ACCOUNTING);
+	ck_assert_int_eq(f.v[0].expected, 32768);
+	ck_assert_int_eq(f.v[0].seen, 0);
+	mp_findings_clear(&f);
+	mp_snapshot_free(s1);
+	mp_snapshot_free(s2);
+}
+END_TEST
+
+/* A snapshot survives JSON: the same check gives the same answer. */
+START_TEST(test_json_roundtrip)
+{
+	struct mp_snapshot *s3 = load("ptdump/struct-page-80", 3), *s4 = load("ptdump/struct-page-80", 4);
+	struct json_object *j = mp_snapshot_to_json(s3);
+	const char *text = json_object_to_json_string(j);
+	struct json_object *back = json_tokener_parse(text);
+	struct mp_snapshot *r;
+	struct mp_check_opts o = { 0 };
+	struct mp_check_info info;
+	struct mp_findings f = { 0 };
+
+	ck_assert_int_eq(mp_snapshot_from_json(back, &r), 0);
+	ck_assert_uint_eq(r->nblocks, s3->nblocks);
+	ck_assert_uint_eq(r->pt.n, s3->pt.n);
+	ck_assert_uint_eq(r->pt.base, s3->pt.base);
+	ck_assert_uint_eq(mp_counters_val(&r->vmstat, "nr_memmap_pages", 1), 640);
+	ck_assert_int_eq(mp_check(r, s4, &o, &f, &info), 0);
+	ck_assert_uint_eq(info.struct_page, 80);
+	ck_assert_uint_eq(f.n, 0);
+	json_object_put(j);
+	json_object_put(back);
+	mp_snapshot_free(r);
+	mp_snapshot_free(s3);
+	mp_snapshot_free(s4);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("check");
+	TCase *tc = tcase_create("check");
+
+	tcase_add_loop_test(tc, test_sequence_clean, 0, 3);
+	tcase_add_test(tc, test_struct_page_from_memmap);
+	tcase_add_test(tc, test_doctored_pmd);
+	tcase_add_loop_test(tc, test_doctored_hwpoison, 0, 3);
+	tcase_add_test(tc, test_doctored_state_accounting);
+	tcase_add_test(tc, test_json_roundtrip);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
