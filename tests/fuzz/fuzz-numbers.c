@@ -2,13 +2,15 @@
 /*
  * The word and number parsers every sysfs file and argument goes through:
  * mp_parse_u64 (bases 0, 10, 16), mp_parse_size, mp_state_parse,
- * mp_zones_valid, mp_rstrip, and mp_human_size on what they return.
+ * mp_zones_valid, mp_rstrip, mp_human_size on what they return, and the
+ * uevent words (mp_uevent_action_parse, mp_uevent_block).
  */
 #include <assert.h>
 #include <string.h>
 
 #include "block.h"
 #include "fuzz.h"
+#include "sensor-uevent.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -29,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(st == MP_STATE_UNKNOWN || !strcmp(mp_state_name(st), s));
 	if (mp_zones_valid(s))
 		assert(s[0] != ' ' && s[strlen(s) - 1] != ' ' && !strstr(s, "  "));
+	mp_uevent_action_parse(s);
+	mp_uevent_block(s, &v);
 	mp_rstrip(s);
 	free(s);
 	return 0;
