@@ -1,10 +1,11 @@
 #!/bin/sh
 # Bad input to every command that list-bad.sh, state-tree.sh and qmp-real.sh
 # do not already cover: malformed arguments of add, remove, qmp, restore,
-# online and offline; a journal, a lock and /proc/iomem that are truncated,
-# folders or FIFOs; QMP peers (not QEMU: socat, so this runs without QEMU
-# and under check-asan) that close in the middle of a reply or answer with
-# garbage or the wrong shape. Each gives its documented exit status
+# online, offline, pages, snapshot, check and run; a journal, a lock,
+# /proc/iomem and /proc/kpageflags that are truncated, folders or FIFOs;
+# QMP peers (not QEMU: socat, so this runs without QEMU and under
+# check-asan) that close in the middle of a reply or answer with garbage or
+# the wrong shape. Each gives its documented exit status
 # (memplug(8): 2 usage or environment, 4 skip), a one-line reason on stderr,
 # nothing on stdout, and leaves the tree as it was (a checksum listing of
 # every file, its mode and size, before and after).
@@ -126,6 +127,49 @@ for kind in fifo dir; do
 	echo "ok /proc/iomem a $kind"
 done
 rm -rf "$T/proc/iomem" "$T/run"
+
+# pages, snapshot, check and run: arguments (check-bad.sh has more, on
+# this machine's own /proc).
+expect 2 pages x
+expect 2 pages --nosuch
+expect 2 snapshot --readings x
+expect 2 snapshot extra
+expect 2 check extra
+expect 2 check --baseline "$WORK/nosuch.json"
+expect 2 run -S nosuch
+expect 2 run --steps 0
+expect 2 run --size 0
+expect 2 run --seed -1
+expect 2 run --dry-run
+expect 2 run 5-x
+printf '{"memplug_snapshot": 1, "blocks": 7' >"$WORK/cut.json"
+expect 2 check --baseline "$WORK/cut.json"
+
+# /proc/kpageflags missing, a folder, a FIFO (never waited on): exit 2.
+expect 2 pages 0-1
+mkdir -p "$T/proc"
+mkdir "$T/proc/kpageflags"
+expect 2 pages 0-1
+rmdir "$T/proc/kpageflags"
+mkfifo "$T/proc/kpageflags"
+expect 2 pages 0-1
+grep -q "not a regular file" "$WORK/err" || fail "kpageflags FIFO: $(cat "$WORK/err")"
+rm "$T/proc/kpageflags"
+
+# Truncated, also in the middle of a word: what lies past its end has no
+# memmap (NOPAGE), as for a removed block at the top; the rest is counted.
+kpf=$SHARED/fixtures/ptdump/struct-page-64/1-after-add-A-online/kpageflags-memory32.bin
+if [ -f "$kpf" ]; then
+	head -c 4100 "$kpf" >"$T/proc/kpageflags"
+	run pages --sysroot "$T" 0-1
+	[ "$(rc)" = 0 ] || fail "truncated kpageflags: exit $(rc): $(cat "$WORK/err")"
+	# 512 whole words: block 0 has 512 pages read, the rest NOPAGE; block 1 all NOPAGE
+	awk '$1 == 0 && $4 != 32768 - 512 { exit 1 } $1 == 1 && $4 != 32768 { exit 1 }' "$WORK/out" ||
+		fail "truncated kpageflags: $(cat "$WORK/out")"
+	rm "$T/proc/kpageflags"
+	echo "ok truncated kpageflags"
+fi
+rmdir "$T/proc" 2>/dev/null || true
 
 # QMP peers that are not QEMU.
 command -v socat >/dev/null 2>&1 || skip "socat is not installed"

@@ -3,7 +3,7 @@
 # read or write, no use of uninitialised memory, no leak (definite or
 # possible) on any path. list in every output shape and on a bad tree, then
 # offline, --dry-run, online, restore and a refused journal on a copy;
-# memplug qmp against a peer that answers and one that breaks off. Skips
+# snapshot, check, pages and run; memplug qmp against a peer that answers and one that breaks off. Skips
 # (77) without valgrind and on a sanitizer build (check-asan), where ASan
 # already checks the same.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -42,6 +42,24 @@ for t in $(trees); do
 	cp -a "$src" "$WORK/t"
 	echo bogus >"$WORK/t/$mem/memory2/state"
 	vg 3 list --sysroot "$WORK/t"
+
+	# the sensors: snapshot, check against a saved one, pages on a kpageflags
+	# cut short (the recorded guest's, where ../shared has it)
+	rm -rf "$WORK/t"
+	cp -a "$src" "$WORK/t"
+	vg 0 snapshot --sysroot "$WORK/t" --readings 1 --no-settle -o "$WORK/base.json"
+	vg 0 check --sysroot "$WORK/t" --readings 1 --no-settle --baseline "$WORK/base.json"
+	vg 0 snapshot --sysroot "$WORK/t" --readings 1 --no-settle -J
+	# run on a tree: no backend to add with, so every add fails; the runner,
+	# the scenarios and the trace writer still go through their paths
+	vg 0 run --sysroot "$WORK/t" --steps 30 --seed 7 --dir "$WORK/run"
+	kpf=$SHARED/fixtures/ptdump/struct-page-64/1-after-add-A-online/kpageflags-memory32.bin
+	if [ -f "$kpf" ]; then
+		mkdir -p "$WORK/t/proc"
+		head -c 100000 "$kpf" >"$WORK/t/proc/kpageflags"
+		vg 0 pages --sysroot "$WORK/t"
+		vg 0 pages --sysroot "$WORK/t" 0-3
+	fi
 
 	rm -rf "$WORK/t"
 	cp -a "$src" "$WORK/t"
