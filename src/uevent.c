@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libudev.h>
+#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,33 @@ static void drain(struct mp_uevents *u)
 	}
 }
 
+/* Whether a present block's node link is there yet (or nodes are not). */
+static bool node_linked(struct mp_uevents *u, uint64_t b)
+{
+	char path[96];
+	struct dirent *de;
+	bool linked = false;
+	DIR *d;
+
+	if (mp_exists(u->root, MP_SYS_NODE) != 1)
+		return true;
+	snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64, b);
+	d = mp_opendir(u->root, path);
+	if (!d)
+		return false;
+	while (!linked && (de = readdir(d)))
+		linked = !strncmp(de->d_name, "node", 4) && de->d_name[4] >= '0' &&
+			 de->d_name[4] <= '9';
+	closedir(d);
+	return linked;
+}
+
+/*
+ * A hot-added block is there once its node link is: the kernel creates the
+ * block device first (the "add" uevent) and only then sets its node
+ * (register_memory_blocks_under_node()). Reading valid_zones in between
+ * makes zone_for_pfn_range() use node -1: Debian's 6.12.95 oopses on it.
+ */
 static bool blocks_as_wanted(struct mp_uevents *u, uint64_t first, uint64_t last, bool present)
 {
 	for (uint64_t b = first; b <= last; b++) {
@@ -95,6 +123,8 @@ static bool blocks_as_wanted(struct mp_uevents *u, uint64_t first, uint64_t last
 
 		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
 		if ((mp_exists(u->root, path) == 1) != present)
+			return false;
+		if (present && !node_linked(u, b))
 			return false;
 	}
 	return true;
