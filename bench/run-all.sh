@@ -25,7 +25,12 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	echo "- CPU: ${cpu:-unknown} ($(nproc) CPUs online)"
 	echo "- kernel: $(uname -srm)"
 	echo "- memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
-	echo "- KVM: $([ -w /dev/kvm ] && echo yes || echo "no (QEMU runs under TCG)")"
+	# as memplug-vm decides: /dev/kvm usable and the CPU has VT-x or SVM
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; then
+		echo "- QEMU accelerator: KVM"
+	else
+		echo "- QEMU accelerator: TCG (no usable /dev/kvm)"
+	fi
 	echo "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the"
 	echo "  machine skews wall times; compare figures of one run, not across runs)"
 	echo "- memplug $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?'),"
