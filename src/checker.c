@@ -15,8 +15,22 @@ static const char *const kind_names[] = {
 	[MP_FIND_LEAK] = "leak",	   [MP_FIND_CORRUPTION] = "corruption",
 	[MP_FIND_ACCOUNTING] = "accounting", [MP_FIND_STATE] = "state",
 	[MP_FIND_KERNEL_LOG] = "kernel-log", [MP_FIND_UEVENT] = "uevent",
-	[MP_FIND_INJECTED] = "injected",
+	[MP_FIND_REFUSED] = "refused",	   [MP_FIND_INJECTED] = "injected",
 };
+
+bool mp_finding_is_note(const struct mp_finding *f)
+{
+	return f->kind == MP_FIND_REFUSED || f->kind == MP_FIND_INJECTED;
+}
+
+size_t mp_findings_count(const struct mp_findings *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		n += !mp_finding_is_note(&f->v[i]);
+	return n;
+}
 
 const char *mp_finding_kind_name(enum mp_finding_kind k)
 {
@@ -522,6 +536,68 @@ out:
 	return r;
 }
 
+/* ---- the kernel log since the baseline ---- */
+
+static void note(struct mp_check_info *info, const char *fmt, ...) _printf_(2, 3);
+static void note(struct mp_check_info *info, const char *fmt, ...)
+{
+	size_t l = strlen(info->notes);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(info->notes + l, sizeof(info->notes) - l, fmt, ap);
+	va_end(ap);
+}
+
+static int check_kmsg(const struct mp_snapshot *base, const struct mp_snapshot *now,
+		      const struct mp_check_opts *o, struct mp_check_info *info,
+		      struct mp_findings *out)
+{
+	uint64_t from = base->kmsg.last_seq, bp = now->block_size / now->page_size;
+
+	if (!base->kmsg_avail.ok || !now->kmsg_avail.ok) {
+		note(info, "kernel log not compared: %s. ",
+		     !base->kmsg_avail.ok ? "the baseline has no log position"
+					  : now->kmsg_avail.why);
+		return 0;
+	}
+	if (now->kmsg.last_seq < from) {
+		note(info, "kernel log not compared: it is older than the baseline's (another boot?). ");
+		return 0;
+	}
+	info->kmsg_compared = true;
+	info->kmsg_from = from;
+	info->kmsg_to = now->kmsg.last_seq;
+	if (now->kmsg.first_seq > from + 1)
+		note(info, "kernel log: %" PRIu64 " records after the baseline were overwritten "
+			   "before they were read. ",
+		     now->kmsg.first_seq - from - 1);
+	for (size_t i = 0; i < now->kmsg.n; i++) {
+		const struct mp_kmsg_rec *k = &now->kmsg.v[i];
+		enum mp_finding_kind kind = MP_FIND_KERNEL_LOG;
+		struct mp_finding *x;
+		size_t ninj = 0;
+
+		if (k->seq <= from)
+			continue;
+		if (k->refused)
+			kind = MP_FIND_REFUSED;
+		else if (k->pfn != UINT64_MAX && injected(o, k->pfn, 1, &ninj))
+			kind = MP_FIND_INJECTED;
+		x = mp_findings_add(out, kind, k->pfn != UINT64_MAX ? (int64_t)(k->pfn / bp) : -1,
+				    o->step, "kernel log%s: %s",
+				    kind == MP_FIND_REFUSED	 ? " (offline or removal refused)"
+				    : kind == MP_FIND_INJECTED ? " (a PFN poisoned on purpose)"
+							       : "",
+				    k->pattern);
+		if (!x || !(x->text = strdup(k->text)))
+			return -ENOMEM;
+		if (k->pfn != UINT64_MAX)
+			pfns(x, k->pfn, k->pfn);
+	}
+	return 0;
+}
+
 /* ---- what did not come back ---- */
 
 static bool same_blocks(const struct mp_snapshot *a, const struct mp_snapshot *b)
@@ -604,7 +680,8 @@ int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
 		return r;
 	if (base && ((r = check_accounting(base, now, o, info, out)) < 0 ||
 		     (r = check_memmap_pages(base, now, o, info, out)) < 0 ||
-		     (r = check_came_back(base, now, o, info, out)) < 0))
+		     (r = check_came_back(base, now, o, info, out)) < 0 ||
+		     (r = check_kmsg(base, now, o, info, out)) < 0))
 		return r;
 	if (now->pt.n && !info->ncandidates)
 		snprintf(info->notes + strlen(info->notes), sizeof(info->notes) - strlen(info->notes),
@@ -616,7 +693,7 @@ int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
 
 void mp_finding_print(const struct mp_finding *f, FILE *out)
 {
-	fprintf(out, "%s:", mp_finding_kind_name(f->kind));
+	fprintf(out, "%s%s:", mp_finding_is_note(f) ? "note: " : "", mp_finding_kind_name(f->kind));
 	if (f->block >= 0)
 		fprintf(out, " memory%" PRId64, f->block);
 	if (f->have_pfn)
@@ -643,6 +720,7 @@ struct json_object *mp_findings_to_json(const struct mp_findings *f)
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "kind", json_object_new_string(mp_finding_kind_name(x->kind)));
+		json_object_object_add(o, "note", json_object_new_boolean(mp_finding_is_note(x)));
 		json_object_object_add(o, "block", x->block >= 0 ? json_object_new_int64(x->block) : NULL);
 		json_object_object_add(o, "pfn_first",
 				       x->have_pfn ? json_object_new_uint64(x->pfn_first) : NULL);

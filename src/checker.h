@@ -20,7 +20,9 @@ enum mp_finding_kind {
 	MP_FIND_STATE,
 	MP_FIND_KERNEL_LOG,
 	MP_FIND_UEVENT,
-	MP_FIND_INJECTED,	/* an operation failed while memplug injected an error: expected */
+	/* notes, not findings: printed, never counted, never exit 1 */
+	MP_FIND_REFUSED,	/* the kernel refused an offline or removal (an outcome) */
+	MP_FIND_INJECTED,	/* what memplug was told it injected (hwpoison) */
 };
 
 const char *mp_finding_kind_name(enum mp_finding_kind k);
@@ -48,6 +50,10 @@ struct mp_finding *mp_findings_add(struct mp_findings *f, enum mp_finding_kind k
 				   int64_t block, const char *step, const char *fmt, ...)
 	_printf_(5, 6);
 void mp_findings_clear(struct mp_findings *f);
+/* A note (MP_FIND_REFUSED, MP_FIND_INJECTED) rather than a finding. */
+bool mp_finding_is_note(const struct mp_finding *f);
+/* The findings that are not notes: what makes memplug exit 1. */
+size_t mp_findings_count(const struct mp_findings *f);
 
 struct mp_check_opts {
 	unsigned struct_page;		/* 0: derive it */
@@ -68,11 +74,16 @@ struct mp_check_info {
 	uint64_t tolerance;
 	char tolerance_src[200];
 	char notes[512];
+	bool kmsg_compared;		/* the kernel log since the baseline was read */
+	uint64_t kmsg_from, kmsg_to;	/* sequence numbers (from, to] */
 };
 
 /*
  * Check now, and against base when given (the previous step, or a
- * baseline). Findings are appended to out. Returns 0 or -ENOMEM.
+ * baseline). Findings are appended to out. With both snapshots holding the
+ * kernel log's sequence numbers, the log records after base's are findings
+ * (WARNING, BUG, Oops, bad pages, ...) or notes (a refused offline; a
+ * memory failure on an injected PFN). Returns 0 or -ENOMEM.
  */
 int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
 	     const struct mp_check_opts *o, struct mp_findings *out, struct mp_check_info *info);

@@ -53,6 +53,8 @@ static const struct argp_option snapshot_options[] = {
 static const struct argp_option check_options[] = {
 	{ "baseline", OPT_BASELINE, "FILE", 0, "Also check against this snapshot (memplug snapshot -o)",
 	  0 },
+	{ "output", 'o', "FILE", 0,
+	  "Write the snapshot this check took as JSON to FILE (the next step's baseline)", 0 },
 	{ "json", 'J', NULL, 0, "JSON output: {\"check\":{...},\"findings\":[...]}", 0 },
 	{ "settle", OPT_SETTLE, NULL, 0,
 	  "Drop caches and compact memory first (default: only in a QEMU guest)", 0 },
@@ -149,7 +151,9 @@ static const struct argp check_argp = {
 	"blocks onlined and offlined less the memmap pages they host, nr_memmap_pages by the\n"
 	"memmap of the blocks added and removed, no vmemmap mapping left that no present block\n"
 	"explains (a 2 MiB one is flagged PMD-sized), and when the blocks are back as in the\n"
-	"baseline: free pages, slab and page tables within the tolerance printed.\n"
+	"baseline: free pages, slab and page tables within the tolerance printed; the kernel\n"
+	"log after the baseline's position: WARNING, BUG, Oops, bad pages, memory failures\n"
+	"(refused offlines, and failures on --injected PFNs, are notes, not findings).\n"
 	"See memplug(8).",
 	children, NULL, NULL
 };
@@ -183,6 +187,7 @@ static int take(struct snap_args *a, struct mp_root *root, const struct mp_snaps
 		.readings = a->readings ? a->readings : 5,
 		.reading_gap_ms = 100,
 		.settle_timeout_ms = 10000,
+		.kmsg = true,
 	};
 	int r;
 
@@ -196,6 +201,10 @@ static int take(struct snap_args *a, struct mp_root *root, const struct mp_snaps
 			extra[i] = base->blocks[i].id;
 		o.extra_ids = extra;
 		o.nextra = base->nblocks;
+	}
+	if (base && base->kmsg_avail.ok) {
+		o.kmsg_keep = true;
+		o.kmsg_after = base->kmsg.last_seq;
 	}
 	r = mp_snapshot_take(root, &o, &a->ctx->log, out);
 	if (r == 0 && a->step)
@@ -225,6 +234,8 @@ static int open_take(struct snap_args *a, struct mp_root **root, const struct mp
 	if (!(*s)->pt_avail.ok)
 		mp_logf(&a->ctx->log, MP_LOG_INFO, "vmemmap page tables not read: %s",
 			(*s)->pt_avail.why);
+	if (!(*s)->kmsg_avail.ok)
+		mp_logf(&a->ctx->log, MP_LOG_INFO, "kernel log not read: %s", (*s)->kmsg_avail.why);
 	return 0;
 }
 
@@ -234,6 +245,19 @@ static int finish(int r)
 		mp_err("write error: %s", strerror(errno));
 		return MP_EXIT_USAGE;
 	}
+	return r;
+}
+
+static int save(const struct mp_snapshot *s, const char *file)
+{
+	struct json_object *j = mp_snapshot_to_json(s);
+	int r = 0;
+
+	if (json_object_to_file_ext(file, j, JSON_C_TO_STRING_PRETTY) < 0) {
+		mp_err("cannot write %s: %s", file, json_util_get_last_err());
+		r = MP_EXIT_USAGE;
+	}
+	json_object_put(j);
 	return r;
 }
 
@@ -258,6 +282,11 @@ static void summary(const struct mp_snapshot *s, FILE *f)
 	else
 		fprintf(f, "%" PRIu64 "\n", mp_counters_val(&s->vmstat, "nr_memmap_pages", 0));
 	fprintf(f, "kpageflags:      %s\n", s->kpf_avail.ok ? "read" : s->kpf_avail.why);
+	fprintf(f, "kernel log:      ");
+	if (s->kmsg_avail.ok)
+		fprintf(f, "records %" PRIu64 "..%" PRIu64 "\n", s->kmsg.first_seq, s->kmsg.last_seq);
+	else
+		fprintf(f, "%s\n", s->kmsg_avail.why);
 	fprintf(f, "vmemmap:         %s", s->pt_avail.ok ? "" : s->pt_avail.why);
 	if (s->pt.n)
 		fprintf(f, "base 0x%" PRIx64 ", %zu ranges", s->pt.base, s->pt.n);
@@ -332,6 +361,11 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 	o.step = a.step ? a.step : "";
 	if (mp_check(base, s, &o, &f, &info) < 0) {
 		mp_err("out of memory");
+		mp_findings_clear(&f);
+		return MP_EXIT_USAGE;
+	}
+	if (a.output && save(s, a.output)) {
+		mp_findings_clear(&f);
 		return MP_EXIT_USAGE;
 	}
 	if (a.json) {
@@ -351,6 +385,11 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 		json_object_object_add(c, "tolerance_source",
 				       json_object_new_string(info.tolerance_src));
 		json_object_object_add(c, "notes", json_object_new_string(info.notes));
+		json_object_object_add(c, "kmsg_compared", json_object_new_boolean(info.kmsg_compared));
+		json_object_object_add(c, "kmsg_from",
+				       info.kmsg_compared ? json_object_new_uint64(info.kmsg_from) : NULL);
+		json_object_object_add(c, "kmsg_to",
+				       info.kmsg_compared ? json_object_new_uint64(info.kmsg_to) : NULL);
 		json_object_object_add(j, "check", c);
 		json_object_object_add(j, "findings", mp_findings_to_json(&f));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
@@ -366,13 +405,20 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 			printf("free pages:      %" PRId64 " missing against the baseline, tolerance %" PRIu64
 			       " (%s)\n",
 			       info.free_loss, info.tolerance, info.tolerance_src);
+		if (info.kmsg_compared)
+			printf("kernel log:      records %" PRIu64 "..%" PRIu64 " read\n",
+			       info.kmsg_from + 1, info.kmsg_to);
 		if (info.notes[0])
 			printf("notes:           %s\n", info.notes);
 		for (size_t i = 0; i < f.n; i++)
 			mp_finding_print(&f.v[i], stdout);
-		printf("%zu finding%s\n", f.n, f.n == 1 ? "" : "s");
+		printf("%zu finding%s", mp_findings_count(&f), mp_findings_count(&f) == 1 ? "" : "s");
+		if (f.n > mp_findings_count(&f))
+			printf(" (%zu note%s)", f.n - mp_findings_count(&f),
+			       f.n - mp_findings_count(&f) == 1 ? "" : "s");
+		putchar('\n');
 	}
-	r = f.n ? MP_EXIT_FINDINGS : MP_EXIT_OK;
+	r = mp_findings_count(&f) ? MP_EXIT_FINDINGS : MP_EXIT_OK;
 	mp_findings_clear(&f);
 	return finish(r);
 }

@@ -83,6 +83,7 @@ static const struct argp pages_argp = {
 	"up to PAGES): NOPAGE (no memmap online), HWPOISON, OFFLINE (PageOffline), BUDDY (free),\n"
 	"SLAB, LRU, MEMMAP (memmap pages: OWNER_PRIVATE alone, PG_vmemmap_self_hosted),\n"
 	"RESERVED, OTHER; then HOSTED: the memmap pages the block hosts at its start.\n"
+	"Blocks with HWPOISON pages are named on stderr with their first poisoned PFN.\n"
 	"See memplug(8).",
 	pages_children, NULL, NULL
 };
@@ -312,6 +313,12 @@ int cmd_pages(struct mp_ctx *ctx, int argc, char **argv)
 		r = MP_EXIT_USAGE;
 		goto out;
 	}
+	/* poisoned pages are corruption: name where, beside the table */
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].rq.sum.nhwpoison)
+			mp_err("memory%" PRIu64 ": %" PRIu64 " HWPOISON page%s, the first at PFN 0x%" PRIx64,
+			       rows[i].id, rows[i].rq.sum.nhwpoison,
+			       rows[i].rq.sum.nhwpoison == 1 ? "" : "s", rows[i].rq.sum.first_hwpoison);
 	r = nbad ? MP_EXIT_PARTIAL : MP_EXIT_OK;
 out:
 	free(rq);

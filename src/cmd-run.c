@@ -32,17 +32,19 @@ struct run_args {
 	unsigned duration_s;
 	const char *backend, *target, *dir, *trace, *json;
 	bool ktap;
+	bool no_step_checks;
 	uint64_t dimm_size;
 	unsigned max_devs;
 	struct mp_selector sel;
 };
 
 enum { OPT_SCENARIO = 'S', OPT_SEED = 0x300, OPT_STEPS, OPT_DURATION, OPT_BACKEND, OPT_QMP,
-       OPT_DIR, OPT_TRACE, OPT_JSON, OPT_KTAP, OPT_SIZE, OPT_MAXDEV, OPT_LIST };
+       OPT_DIR, OPT_TRACE, OPT_JSON, OPT_KTAP, OPT_SIZE, OPT_MAXDEV, OPT_LIST, OPT_NOSTEP };
 
 static const struct argp_option run_options[] = {
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
-	  "random (default), ladder, zones, neighbours, churn, inject; repeatable", 0 },
+	  "random (default), ladder, zones, neighbours, churn, storm, autoonline, inject; "
+	  "repeatable", 0 },
 	{ "seed", OPT_SEED, "N", 0, "Seed of the random choices (default: from the clock, printed)", 0 },
 	{ "steps", OPT_STEPS, "N", 0, "Steps per scenario (default 100)", 0 },
 	{ "duration", OPT_DURATION, "SECS", 0, "Stop each scenario after SECS seconds instead", 0 },
@@ -55,6 +57,8 @@ static const struct argp_option run_options[] = {
 	{ "json", OPT_JSON, "FILE", 0, "Write the full report as JSON", 0 },
 	{ "ktap", OPT_KTAP, NULL, 0, "KTAP v1 on stdout (the summary goes to stderr)", 0 },
 	{ "list-scenarios", OPT_LIST, NULL, 0, "Print the scenarios and what they aim at", 0 },
+	{ "no-step-checks", OPT_NOSTEP, NULL, 0,
+	  "Check only at check steps and at the end (the read-back and the kernel log stay)", 0 },
 	{ 0 }
 };
 
@@ -117,6 +121,9 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_KTAP:
 		a->ktap = true;
+		return 0;
+	case OPT_NOSTEP:
+		a->no_step_checks = true;
 		return 0;
 	case OPT_LIST:
 		for (size_t i = 0; i < mp_nscenarios; i++)
@@ -207,7 +214,7 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 	ro.target = a.target;
 	ro.timeout_ms = a.opts.timeout_ms;
 	ro.allow_boot_memory = a.opts.allow_boot_memory;
-	ro.check_steps = true;
+	ro.check_steps = !a.no_step_checks;
 	ro.dir = a.dir;
 	ro.trace_path = a.trace;
 	ro.header.seed = a.seed;
@@ -221,6 +228,9 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 	mp_report_init(&rep, a.seed, mp_run_header(r)->kernel, r);
 	fprintf(a.ktap ? stderr : stdout, "memplug run: seed %" PRIu64 ", run folder %s\n", a.seed,
 		a.dir);
+
+	/* the devices one scenario added are there for the next */
+	struct mp_gen_dev devs[MP_GEN_MAX_DEVS + 1] = { 0 };
 
 	for (size_t k = 0; k < a.nscenarios && !mp_run_stopped(r); k++) {
 		const struct mp_scenario *sc = mp_scenario_find(a.scenarios[k]);
@@ -238,6 +248,7 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 
 		mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &g.block_size);
 		mp_gen_init(&g, sc, a.seed + k);
+		memcpy(g.devs, devs, sizeof(devs));
 		while (!mp_run_stopped(r) &&
 		       (a.duration_s ? mp_now_ns() < end : n < a.steps)) {
 			struct mp_trace_step st;
@@ -259,6 +270,7 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 					mp_run_findings(r)->n);
 			}
 		}
+		memcpy(devs, g.devs, sizeof(devs));
 		if (tty && !a.ktap)
 			fputc('\n', stderr);
 		mp_report_scenario(&rep, sc->name, n, (double)(mp_now_ns() - t0) / 1e9, f0,

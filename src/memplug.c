@@ -93,6 +93,8 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "Check the invariants now and against a baseline; exit 1 on findings" },
 	{ "pages", cmd_pages, "Summarise /proc/kpageflags per block: free, in use, no memmap, poisoned" },
 	{ "qmp", cmd_qmp, "Send one QMP command to QEMU and print the reply (debugging)" },
+	{ "replay", cmd_replay, "Run a trace again with every check on; exit 1 on findings" },
+	{ "shrink", cmd_shrink, "Shrink a failing trace to the few steps that still give its finding" },
 };
 
 static const struct argp_child top_children[] = {

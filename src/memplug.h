@@ -47,5 +47,7 @@ int cmd_qmp(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_pages(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_snapshot(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_check(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_replay(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -571,6 +571,19 @@ int mp_block_set(struct mp_session *s, uint64_t id, enum mp_target target, struc
 	return st->outcome == MP_DONE ? 0 : st->err ? st->err : -EPROTO;
 }
 
+int mp_session_journal_block(struct mp_session *s, uint64_t id)
+{
+	struct mp_journal_entry e = { .kind = MP_J_STATE, .block = id };
+	char zones[MP_ZONES_LEN];
+	int r = read_state(s, id, &e.state, zones, sizeof(zones));
+
+	if (r < 0)
+		return r;
+	if (e.state == MP_STATE_ONLINE)
+		snprintf(e.zone, sizeof(e.zone), "%.15s", zones);
+	return journal_add(s, &e);
+}
+
 /* The write that puts a block back into a journaled state. */
 static enum mp_target restore_target(const struct mp_journal_entry *e)
 {

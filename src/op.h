@@ -134,6 +134,12 @@ int mp_session_journal_removed(struct mp_session *s, const struct mp_device_ref 
 /* Mark a journaled device as removed. */
 void mp_session_device_removed(struct mp_session *s, const char *id);
 
+/*
+ * Journal a block's state as it is now, for changes made outside
+ * mp_block_set() (a storm's racing writers): restore puts it back.
+ */
+int mp_session_journal_block(struct mp_session *s, uint64_t id);
+
 /* Whether a block may be offlined by this session (boot memory needs consent). */
 bool mp_session_block_hotplugged(const struct mp_session *s, uint64_t id);
 

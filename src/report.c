@@ -76,7 +76,7 @@ static size_t real_findings(const struct mp_findings *f, size_t from, size_t to)
 	size_t n = 0;
 
 	for (size_t i = from; i < to && i < f->n; i++)
-		n += f->v[i].kind != MP_FIND_INJECTED;
+		n += !mp_finding_is_note(&f->v[i]);
 	return n;
 }
 
@@ -85,7 +85,12 @@ int mp_report_print_text(const struct mp_report *rep, FILE *f)
 	const struct mp_findings *fi = mp_run_findings(rep->run);
 	const struct mp_op_stats *st = mp_run_stats(rep->run);
 	unsigned steps = 0;
-	size_t real = real_findings(fi, 0, fi->n), injected = fi->n - real;
+	size_t real = real_findings(fi, 0, fi->n), injected = 0, refused = 0;
+
+	for (size_t i = 0; i < fi->n; i++) {
+		injected += fi->v[i].kind == MP_FIND_INJECTED;
+		refused += fi->v[i].kind == MP_FIND_REFUSED;
+	}
 
 	for (size_t i = 0; i < rep->nsc; i++)
 		steps += rep->sc[i].steps;
@@ -98,18 +103,21 @@ int mp_report_print_text(const struct mp_report *rep, FILE *f)
 	fprintf(f, "%-12s %7s %9s %9zu\n", "end check", "", "",
 		real_findings(fi, rep->f_end_check, fi->n));
 	fprintf(f, "%-16s %6s %7s %9s %9s\n", "operation", "n", "failed", "p50 ms", "p99 ms");
-	for (int op = 0; op <= MP_T_CHECK; op++) {
+	for (int op = 0; op < MP_T_NOPS; op++) {
 		if (!st[op].n)
 			continue;
 		fprintf(f, "%-16s %6u %7u %9.1f %9.1f\n", mp_trace_op_name((enum mp_trace_op)op),
 			st[op].n, st[op].failed, percentile(&st[op], 50), percentile(&st[op], 99));
 	}
 	for (size_t i = 0; i < fi->n; i++)
-		if (fi->v[i].kind != MP_FIND_INJECTED)
+		if (!mp_finding_is_note(&fi->v[i]))
 			mp_finding_print(&fi->v[i], f);
 	if (injected)
 		fprintf(f, "expected: %zu operation%s failed under injected errors\n", injected,
 			injected == 1 ? "" : "s");
+	if (refused)
+		fprintf(f, "notes: %zu kernel log line%s of refused offlines\n", refused,
+			refused == 1 ? "" : "s");
 	fprintf(f, "result: %s\n", real ? "FINDINGS" : "clean");
 	return real ? MP_EXIT_FINDINGS : MP_EXIT_OK;
 }
@@ -189,7 +197,7 @@ int mp_report_write_json(const struct mp_report *rep, const char *path)
 		json_object_array_add(sc, s);
 	}
 	json_object_object_add(o, "scenarios", sc);
-	for (int op = 0; op <= MP_T_CHECK; op++) {
+	for (int op = 0; op < MP_T_NOPS; op++) {
 		struct json_object *x;
 
 		if (!st[op].n)

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,10 +40,11 @@ struct mp_run {
 	struct mp_snap_opts snap;
 	struct mp_kmsg *kmsg;
 	struct mp_findings findings;
-	struct mp_op_stats stats[MP_T_CHECK + 1];
+	struct mp_op_stats stats[MP_T_NOPS];
 	unsigned steps;
 	bool armed_online, armed_offline;	/* notifier error injection */
 	unsigned refusal_logs;			/* kernel log lines of refused offlines */
+	char auto_online_orig[32];		/* auto_online_blocks before the run changed it */
 	int restore_failed;
 	FILE *trace, *timeline;
 	bool finished;
@@ -363,6 +366,7 @@ static int step_add(struct mp_run *r, struct mp_trace_step *st)
 	struct mp_device_ref ref = { 0 };
 	struct mp_device d;
 	uint64_t first, last, t0 = mp_now_ns();
+	char auto_online[32];
 	int e;
 
 	if (!st->dev || st->dev > MP_RUN_MAX_DEVS || r->devs[st->dev].present) {
@@ -404,6 +408,32 @@ static int step_add(struct mp_run *r, struct mp_trace_step *st)
 				" did not appear within %u ms",
 				st->dev, d.addr, first, last, r->o.timeout_ms);
 		return 0;
+	}
+	/*
+	 * With auto_online_blocks set the kernel onlines the new blocks itself,
+	 * after they appear: wait for it, or the check would read a block
+	 * half-way through onlining (pages online, state still offline).
+	 */
+	if (mp_read_str(r->root, MP_SYS_MEMORY "/auto_online_blocks", auto_online,
+			sizeof(auto_online)) > 0 &&
+	    strcmp(auto_online, "offline")) {
+		uint64_t end = mp_now_ns() + (uint64_t)r->o.timeout_ms * 1000000ULL;
+		uint64_t b = first;
+
+		while (b <= last && mp_now_ns() < end) {
+			char path[96], buf[32];
+
+			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+			if (mp_read_str(r->root, path, buf, sizeof(buf)) > 0 && !strcmp(buf, "online"))
+				b++;
+			else
+				poll(NULL, 0, 10);
+		}
+		if (b <= last)
+			mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)b, "add",
+					"auto_online_blocks is %s but memory%" PRIu64
+					" was not online within %u ms",
+					auto_online, b, r->o.timeout_ms);
 	}
 	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, first, last);
 	return 0;
@@ -489,6 +519,119 @@ static int step_inject(struct mp_run *r, struct mp_trace_step *st)
 	return 0;
 }
 
+static int step_auto_online(struct mp_run *r, struct mp_trace_step *st)
+{
+	static const char *const ok[] = { "offline", "online", "online_kernel", "online_movable" };
+	const char *path = MP_SYS_MEMORY "/auto_online_blocks";
+	size_t i;
+	int e;
+
+	for (i = 0; i < ARRAY_SIZE(ok) && strcmp(st->point, ok[i]); i++)
+		;
+	if (i == ARRAY_SIZE(ok)) {
+		outcome(st, "refused", "not a value of auto_online_blocks");
+		return 0;
+	}
+	if (!r->auto_online_orig[0] &&
+	    mp_read_str(r->root, path, r->auto_online_orig, sizeof(r->auto_online_orig)) < 0) {
+		outcome(st, "failed", "cannot read auto_online_blocks");
+		return 0;
+	}
+	e = mp_write_str_timeout(r->root, path, st->point, r->o.timeout_ms, NULL);
+	stat_add(&r->stats[st->op], 0, e < 0);
+	if (e < 0)
+		outcome(st, "failed", "%s", errno_name(e));
+	else
+		outcome(st, "done", NULL);
+	return 0;
+}
+
+/* A storm: writers and readers racing on a few blocks. */
+struct storm {
+	struct mp_run *r;
+	uint64_t first, last, end_ns;
+	unsigned writes, ok, ebusy, einval, eagain, other, reads;
+};
+
+struct storm_arg {
+	struct storm *sm;
+	unsigned seed;
+};
+
+static void *storm_thread(void *arg)
+{
+	struct storm *sm = ((struct storm_arg *)arg)->sm;
+	/* movable only: what a storm onlines must be able to go again */
+	static const char *const words[] = { "online_movable", "offline" };
+	unsigned x = ((struct storm_arg *)arg)->seed;
+
+	while (mp_now_ns() < sm->end_ns && !mp_stop_signal) {
+		uint64_t b;
+		char path[96], buf[64];
+		int e;
+
+		x = x * 1103515245u + 12345u;
+		b = sm->first + (x >> 8) % (sm->last - sm->first + 1);
+		if ((x >> 4) % 3 == 0) {
+			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/valid_zones", b);
+			mp_read_str(sm->r->root, path, buf, sizeof(buf));
+			__atomic_fetch_add(&sm->reads, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+		e = mp_write_str_timeout(sm->r->root, path, words[(x >> 12) % 2], sm->r->o.timeout_ms,
+					 NULL);
+		__atomic_fetch_add(&sm->writes, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(e == 0 ? &sm->ok : e == -EBUSY ? &sm->ebusy
+					     : e == -EINVAL ? &sm->einval
+					     : e == -EAGAIN ? &sm->eagain : &sm->other,
+				   1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int step_storm(struct mp_run *r, struct mp_trace_step *st, const char *name)
+{
+	struct storm sm = { .r = r, .first = st->block, .last = st->block_last };
+	pthread_t t[4];
+	struct storm_arg args[4];
+	size_t nt = 0;
+	uint64_t t0 = mp_now_ns();
+
+	if (st->block_last < st->block || st->block_last - st->block > 64 || !st->duration_ms) {
+		outcome(st, "refused", "storm takes FIRST-LAST (65 blocks at most) and milliseconds");
+		return 0;
+	}
+	/* journaled first, one by one: the racing writers bypass the journal */
+	for (uint64_t b = sm.first; b <= sm.last; b++)
+		if (mp_session_journal_block(r->s, b) < 0) {
+			outcome(st, "refused", "memory%" PRIu64 " is not there", b);
+			return 0;
+		}
+	sm.end_ns = t0 + (uint64_t)st->duration_ms * 1000000ULL;
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		args[nt] = (struct storm_arg){ &sm, (unsigned)(r->o.header.seed + r->steps * 7 + i) };
+		if (pthread_create(&t[nt], NULL, storm_thread, &args[nt]) == 0)
+			nt++;
+	}
+	for (size_t i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	stat_add(&r->stats[st->op], mp_now_ns() - t0, false);
+	/* the end state: every block online or offline, none stuck half-way */
+	for (uint64_t b = sm.first; b <= sm.last; b++) {
+		char path[96], buf[64];
+
+		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+		if (mp_read_str(r->root, path, buf, sizeof(buf)) < 0 ||
+		    (strcmp(buf, "online") && strcmp(buf, "offline")))
+			mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)b, name,
+					"after the storm the state reads \"%s\"", buf);
+	}
+	outcome(st, "done", "%u writes: %u ok, %u EBUSY, %u EINVAL, %u EAGAIN, %u other; %u reads",
+		sm.writes, sm.ok, sm.ebusy, sm.einval, sm.eagain, sm.other, sm.reads);
+	return 0;
+}
+
 static uint64_t vmemmap_bytes(const struct mp_snapshot *s)
 {
 	uint64_t n = 0;
@@ -534,18 +677,70 @@ static void poll_kmsg(struct mp_run *r, const char *name, bool refused)
 	r->findings.n = k;
 }
 
+/*
+ * The blocks a step can have changed; 0 when it can have changed anything
+ * (a check, a storm's neighbours are listed, an injection changes nothing).
+ */
+static size_t touched(const struct mp_run *r, const struct mp_trace_step *st, uint64_t *v,
+		      size_t max)
+{
+	uint64_t f, l;
+	size_t n = 0;
+
+	switch (st->op) {
+	case MP_T_ONLINE:
+	case MP_T_ONLINE_KERNEL:
+	case MP_T_ONLINE_MOVABLE:
+	case MP_T_OFFLINE:
+		v[n++] = st->block;
+		return n;
+	case MP_T_STORM:
+		for (uint64_t b = st->block; b <= st->block_last && n < max; b++)
+			v[n++] = b;
+		return n;
+	case MP_T_ADD:
+	case MP_T_REMOVE:
+		if (!st->dev || st->dev > MP_RUN_MAX_DEVS ||
+		    mp_device_blocks(&r->devs[st->dev].d, r->o.header.block_size, &f, &l) < 0)
+			return 0;
+		for (uint64_t b = f; b <= l && n < max; b++)
+			v[n++] = b;
+		return n;
+	default:
+		return 0;
+	}
+}
+
 /* The invariants after a step, against the previous reading. */
-static void check_step(struct mp_run *r, const char *name, bool full, bool refused)
+static void check_step(struct mp_run *r, const struct mp_trace_step *st, const char *name,
+		       bool full, bool refused)
 {
 	struct mp_snapshot *now = NULL;
 	struct mp_check_opts co = { .struct_page = r->o.struct_page, .step = name };
+	struct mp_snap_opts so = r->snap;
 	struct mp_check_info info;
-	size_t online = 0;
+	uint64_t ids[64];
+	size_t online = 0, nids = full ? 0 : touched(r, st, ids, ARRAY_SIZE(ids));
 
 	poll_kmsg(r, name, refused);
 	if (!r->o.check_steps && !full)
 		return;
-	if (take(r, false, 1, &now) < 0)
+	/*
+	 * Read only what the step can have changed: the kpageflags of its
+	 * blocks, the page tables when memory came or went; the rest of the
+	 * previous reading stands. A check step reads everything.
+	 */
+	so.readings = 1;
+	so.settle = false;
+	if (!full && r->prev && (nids || st->op == MP_T_INJECT || st->op == MP_T_AUTO_ONLINE)) {
+		so.reuse = r->prev;
+		so.kpf_only = ids;
+		so.nkpf_only = nids ? nids : 1;
+		if (!nids)
+			ids[0] = UINT64_MAX;	/* none */
+		so.ptdump = st->op == MP_T_ADD || st->op == MP_T_REMOVE;
+	}
+	if (mp_snapshot_take(r->root, &so, r->log, &now) < 0)
 		return;
 	snprintf(now->step, sizeof(now->step), "%s", name);
 	memset(&info, 0, sizeof(info));
@@ -590,8 +785,17 @@ int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
 		outcome(st, "done", NULL);
 		stat_add(&r->stats[st->op], mp_now_ns() - t0, false);
 		break;
+	case MP_T_AUTO_ONLINE:
+		e = step_auto_online(r, st);
+		break;
+	case MP_T_STORM:
+		e = step_storm(r, st, name);
+		break;
+	case MP_T_NOPS:
+		outcome(st, "refused", NULL);
+		break;
 	}
-	check_step(r, name, st->op == MP_T_CHECK,
+	check_step(r, st, name, st->op == MP_T_CHECK,
 		   !strcmp(st->outcome, "failed") || !strcmp(st->outcome, "timeout") ||
 			   !strcmp(st->outcome, "interrupted"));
 	if (r->trace) {
@@ -616,6 +820,11 @@ int mp_run_finish(struct mp_run *r)
 		inject_write(r, "MEM_GOING_OFFLINE", 0);
 	if (r->armed_online)
 		inject_write(r, "MEM_GOING_ONLINE", 0);
+	if (r->auto_online_orig[0] &&
+	    mp_write_str_timeout(r->root, MP_SYS_MEMORY "/auto_online_blocks", r->auto_online_orig,
+				 r->o.timeout_ms, NULL) < 0)
+		mp_logf(r->log, MP_LOG_ERR, "could not put auto_online_blocks back to %s",
+			r->auto_online_orig);
 	if (r->s) {
 		/*
 		 * Memory onlined to a kernel zone can hold unmovable pages for

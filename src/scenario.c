@@ -478,6 +478,95 @@ static int gen_inject(struct mp_gen *g, struct mp_trace_step *st)
 	}
 }
 
+/* storm: four threads racing online, offline and reads, on one block and on neighbours. */
+static int gen_storm(struct mp_gen *g, struct mp_trace_step *st)
+{
+	uint64_t v[64];
+	size_t n;
+
+	if (g->phase == 0) {
+		if (need_devs(g, st, 2))
+			return 0;
+		g->phase = 1;
+	}
+	n = blocks(g, v, 64);
+	if (!n)
+		return -ENOSPC;
+	if (g->phase == 2) {
+		set_simple(st, MP_T_CHECK);
+		g->phase = 1;
+		g->cycle++;
+		return 0;
+	}
+	*st = (struct mp_trace_step){ .op = MP_T_STORM, .node = -1, .duration_ms = 1500 };
+	if (g->cycle % 2) {	/* neighbours: all of them */
+		st->block = v[0];
+		st->block_last = v[n - 1];
+	} else {		/* the same block */
+		st->block = st->block_last = v[mp_gen_rand(g, n)];
+	}
+	g->phase = 2;
+	return 0;
+}
+
+/* autoonline: the kernel's own onlining (auto_online_blocks) racing memplug's. */
+static int gen_autoonline(struct mp_gen *g, struct mp_trace_step *st)
+{
+	uint64_t f, l;
+	unsigned d = 1;
+
+	switch (g->phase) {
+	case 0:
+		*st = (struct mp_trace_step){ .op = MP_T_AUTO_ONLINE, .node = -1 };
+		snprintf(st->point, sizeof(st->point), "online_movable");
+		g->phase = 1;
+		return 0;
+	case 1:
+		if (g->devs[d].present) {
+			g->phase = 2;
+			g->i = 0;
+			return gen_autoonline(g, st);
+		}
+		*st = (struct mp_trace_step){ .op = MP_T_ADD, .dev = d, .size = g->dimm_size,
+					      .node = -1 };
+		g->phase = 2;
+		g->i = 0;
+		return 0;
+	case 2:	/* online what the kernel onlines at the same time */
+		if (!g->devs[d].present) {
+			g->phase = 4;
+			return gen_autoonline(g, st);
+		}
+		dev_range(g, d, &f, &l);
+		if (f + g->i <= l) {
+			set_block(st, MP_T_ONLINE_MOVABLE, f + g->i++);
+			return 0;
+		}
+		g->phase = 3;
+		/* fall through */
+	case 3:
+		dev_range(g, d, &f, &l);
+		for (uint64_t b = l + 1; b-- > f;)
+			if (live_state(g, b) == MP_STATE_ONLINE) {
+				set_block(st, MP_T_OFFLINE, b);
+				return 0;
+			}
+		set_remove(st, d);
+		g->phase = 4;
+		return 0;
+	case 4:
+		*st = (struct mp_trace_step){ .op = MP_T_AUTO_ONLINE, .node = -1 };
+		snprintf(st->point, sizeof(st->point), "offline");
+		g->phase = 5;
+		return 0;
+	default:
+		set_simple(st, MP_T_CHECK);
+		g->phase = 0;
+		g->cycle++;
+		return 0;
+	}
+}
+
 const struct mp_scenario mp_scenarios[] = {
 	{ "random", "a seeded, weighted mix of adds, removes, onlines in every zone, "
 		    "offlines, injections and checks", gen_random },
@@ -491,6 +580,11 @@ const struct mp_scenario mp_scenarios[] = {
 	  gen_neighbours },
 	{ "churn", "add, online, offline, remove, again and again, at the same and at other "
 		   "addresses: memmap, page tables or memory not given back", gen_churn },
+	{ "storm", "four threads racing online, offline and valid_zones reads on one block and "
+		   "on neighbours: locking, half-done state changes, accounting drift", gen_storm },
+	{ "autoonline", "auto_online_blocks set, the kernel onlining new memory while memplug "
+			"onlines it too: races between the kernel's and user space's onlining",
+	  gen_autoonline },
 	{ "inject", "memory notifier errors at MEM_GOING_OFFLINE and MEM_GOING_ONLINE: the "
 		    "rollback of a failed offline or online", gen_inject },
 };

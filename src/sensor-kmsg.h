@@ -17,13 +17,24 @@
 const char *mp_kmsg_classify(const char *msg, size_t len);
 
 /*
+ * Whether a log message is what mm/ logs when offlining or removing is
+ * refused (EBUSY, a notifier's error): an outcome the operation already
+ * reported, kept as a "refused" note, never a finding.
+ */
+bool mp_kmsg_refusal(const char *msg, size_t len);
+
+/* The PFN of a "Memory failure: 0xPFN: ..." message, else UINT64_MAX. */
+uint64_t mp_kmsg_pfn(const char *msg, size_t len);
+
+/*
  * One record, of /dev/kmsg ("6,1234,5678,-;text") or of dmesg
  * ("[    1.234] text"): points *msg at the text and sets *len. Returns
  * false for continuation lines (" KEY=value") and lines of neither shape.
  */
 bool mp_kmsg_record(const char *line, size_t n, const char **msg, size_t *len);
 
-/* Scan a whole log (dmesg or kmsg text): findings for what classifies. */
+/* Scan a whole log (dmesg or kmsg text): findings for what classifies
+ * (refusals as MP_FIND_REFUSED notes). */
 int mp_kmsg_scan(const char *buf, size_t len, const char *step, struct mp_findings *out);
 
 struct mp_kmsg;

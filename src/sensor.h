@@ -227,6 +227,35 @@ ssize_t mp_ptdump_unexplained(const struct mp_ptdump *pt, unsigned struct_page,
 size_t mp_struct_page_fit(const struct mp_ptdump *pt, const struct mp_pfn_run *runs, size_t nruns,
 			  unsigned *fits, size_t max);
 
+/* ---- the kernel log: /dev/kmsg records by sequence number ---- */
+
+/* A record that classified (sensor-kmsg.h says how). */
+struct mp_kmsg_rec {
+	uint64_t seq;
+	const char *pattern;	/* the pattern matched (static) */
+	bool refused;		/* a refused offline or removal: an outcome, not a bug */
+	uint64_t pfn;		/* "Memory failure: 0xPFN:", else UINT64_MAX */
+	char *text;		/* malloc'ed */
+};
+
+struct mp_kmsg_log {
+	bool any;		/* at least one record read */
+	uint64_t first_seq;	/* the oldest record the buffer still held */
+	uint64_t last_seq;	/* the newest */
+	size_t n;
+	struct mp_kmsg_rec *v;	/* classified records with seq > after */
+};
+
+/*
+ * Read /dev/kmsg from its oldest record to its newest, without blocking:
+ * the sequence numbers, and the records after the sequence number after
+ * that classify (keep them only when keep). Returns 0 or -errno; avail
+ * says why not (not root, no /dev/kmsg).
+ */
+int mp_kmsg_read(const struct mp_root *root, uint64_t after, bool keep, struct mp_kmsg_log *log,
+		 struct mp_avail *avail);
+void mp_kmsg_log_clear(struct mp_kmsg_log *log);
+
 /* The page size of the running system. */
 uint64_t mp_page_size(void);
 

@@ -23,6 +23,7 @@ void mp_snapshot_free(struct mp_snapshot *s)
 	mp_counters_clear(&s->vmstat);
 	mp_zoneinfo_clear(&s->zones);
 	mp_ptdump_clear(&s->pt);
+	mp_kmsg_log_clear(&s->kmsg);
 	free(s);
 }
 
@@ -206,22 +207,69 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 			r = -ENOMEM;
 			goto fail;
 		}
-		for (size_t i = 0; i < n; i++)
-			rq[i] = (struct mp_kpf_request){ .first_pfn = s->blocks[i].id * bp, .npages = bp };
-		r = mp_kpf_read(root, rq, n, false, 2, &s->kpf_avail);
-		if (s->kpf_avail.ok)
-			for (size_t i = 0; i < n; i++) {
-				s->blocks[i].have_kpf = !rq[i].err;
-				s->blocks[i].kpf = rq[i].sum;
+		size_t nr = 0, *idx = calloc(n + 1, sizeof(*idx));
+
+		if (!idx) {
+			free(rq);
+			r = -ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < n; i++) {
+			bool want = !o->nkpf_only || !o->reuse;
+			const struct mp_snap_block *old;
+
+			for (size_t k = 0; k < o->nkpf_only && !want; k++)
+				want = o->kpf_only[k] == s->blocks[i].id;
+			old = want ? NULL : mp_snapshot_block(o->reuse, s->blocks[i].id);
+			if (!want && old && old->have_kpf && old->present == s->blocks[i].present &&
+			    old->state == s->blocks[i].state) {
+				s->blocks[i].have_kpf = true;
+				s->blocks[i].kpf = old->kpf;
+				continue;
 			}
+			idx[nr] = i;
+			rq[nr++] = (struct mp_kpf_request){ .first_pfn = s->blocks[i].id * bp,
+							    .npages = bp };
+		}
+		r = nr ? mp_kpf_read(root, rq, nr, false, 2, &s->kpf_avail) : 0;
+		if (!nr && o->reuse)
+			s->kpf_avail = o->reuse->kpf_avail;
+		if (nr && s->kpf_avail.ok)
+			for (size_t k = 0; k < nr; k++) {
+				s->blocks[idx[k]].have_kpf = !rq[k].err;
+				s->blocks[idx[k]].kpf = rq[k].sum;
+			}
+		free(idx);
 		free(rq);
 	} else {
 		mp_avail_set(&s->kpf_avail, false, "not asked for");
 	}
-	if (o->ptdump)
+	if (o->ptdump) {
 		mp_ptdump_read(root, &s->pt, &s->pt_avail);
-	else
+	} else if (o->reuse && o->reuse->pt.n) {
+		/* a step that adds and removes nothing leaves the page tables be */
+		s->pt.r = malloc(o->reuse->pt.n * sizeof(*s->pt.r));
+		if (!s->pt.r) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		memcpy(s->pt.r, o->reuse->pt.r, o->reuse->pt.n * sizeof(*s->pt.r));
+		s->pt.n = o->reuse->pt.n;
+		s->pt.base = o->reuse->pt.base;
+		s->pt_avail = o->reuse->pt_avail;
+	} else {
 		mp_avail_set(&s->pt_avail, false, "not asked for");
+	}
+	/* last, so that the log covers every reading above */
+	if (o->kmsg) {
+		r = mp_kmsg_read(root, o->kmsg_after, o->kmsg_keep, &s->kmsg, &s->kmsg_avail);
+		if (r == -ENOMEM)
+			goto fail;
+		if (r == 0 && !s->kmsg.any)
+			mp_avail_set(&s->kmsg_avail, false, "/dev/kmsg holds no record");
+	} else {
+		mp_avail_set(&s->kmsg_avail, false, "not asked for");
+	}
 	*out = s;
 	return 0;
 fail:
@@ -325,6 +373,7 @@ int mp_snapshot_load_recorded(const char *dir, uint64_t block_size, uint64_t pag
 	t = NULL;
 	qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_sblock);
 	mp_avail_set(&s->kpf_avail, true, "recorded");
+	mp_avail_set(&s->kmsg_avail, false, "not recorded");
 	for (size_t i = 0; i < s->nblocks; i++) {
 		struct mp_snap_block *b = &s->blocks[i];
 		char name[64];
@@ -461,6 +510,12 @@ struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s)
 	json_object_object_add(o, "free_pages", f);
 	json_object_object_add(o, "kpageflags", avail_json(&s->kpf_avail));
 	json_object_object_add(o, "ptdump", avail_json(&s->pt_avail));
+	f = avail_json(&s->kmsg_avail);
+	if (s->kmsg_avail.ok) {
+		json_object_object_add(f, "first_seq", json_object_new_uint64(s->kmsg.first_seq));
+		json_object_object_add(f, "last_seq", json_object_new_uint64(s->kmsg.last_seq));
+	}
+	json_object_object_add(o, "kmsg", f);
 	if (s->pt.n) {
 		a = json_object_new_array();
 		for (size_t i = 0; i < s->pt.n; i++) {
@@ -617,6 +672,17 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 		mp_avail_set(&s->kpf_avail, jbool(f, "ok"), "%s", jstr(f, "why"));
 	if (json_object_object_get_ex(o, "ptdump", &f))
 		mp_avail_set(&s->pt_avail, jbool(f, "ok"), "%s", jstr(f, "why"));
+	/* a baseline from before the kernel log was recorded has none */
+	mp_avail_set(&s->kmsg_avail, false, "not in the snapshot");
+	if (json_object_object_get_ex(o, "kmsg", &f)) {
+		struct json_object *v;
+
+		mp_avail_set(&s->kmsg_avail, jbool(f, "ok") && json_object_object_get_ex(f, "last_seq", &v),
+			     "%s", jstr(f, "why"));
+		s->kmsg.any = s->kmsg_avail.ok;
+		s->kmsg.first_seq = ju64(f, "first_seq");
+		s->kmsg.last_seq = ju64(f, "last_seq");
+	}
 	if (json_object_object_get_ex(o, "vmemmap", &a) && json_object_is_type(a, json_type_array)) {
 		s->pt.n = json_object_array_length(a);
 		s->pt.r = calloc(s->pt.n + 1, sizeof(*s->pt.r));

@@ -30,6 +30,10 @@ struct mp_snapshot {
 	struct mp_zoneinfo zones;
 	struct mp_avail kpf_avail, pt_avail;
 	struct mp_ptdump pt;		/* pt.n == 0: not available */
+	/* the kernel log: its newest sequence number, and what classified
+	 * after mp_snap_opts.kmsg_after */
+	struct mp_avail kmsg_avail;
+	struct mp_kmsg_log kmsg;
 	/* nr_free_pages over repeated readings */
 	unsigned nreadings;
 	uint64_t free_min, free_max, free_mean;
@@ -39,12 +43,23 @@ struct mp_snapshot {
 
 struct mp_snap_opts {
 	bool kpf, ptdump;
+	bool kmsg;			/* read the kernel log's sequence numbers */
+	bool kmsg_keep;			/* and keep the records after kmsg_after */
+	uint64_t kmsg_after;
 	unsigned readings;		/* of nr_free_pages, at least 1 */
 	unsigned reading_gap_ms;
 	bool settle;			/* drop caches and compact first */
 	unsigned settle_timeout_ms;
 	const uint64_t *extra_ids;	/* gone blocks whose PFNs to read too */
 	size_t nextra;
+	/*
+	 * A cheaper reading after a step: kpageflags only for these blocks
+	 * (nkpf_only > 0), and the page tables only when ptdump is set; the
+	 * rest is taken over from reuse (the reading before the step).
+	 */
+	const uint64_t *kpf_only;
+	size_t nkpf_only;
+	const struct mp_snapshot *reuse;
 };
 
 int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,

@@ -18,6 +18,8 @@ static const char *const op_names[] = {
 	[MP_T_OFFLINE] = "offline",
 	[MP_T_INJECT] = "inject",
 	[MP_T_CHECK] = "check",
+	[MP_T_AUTO_ONLINE] = "auto_online",
+	[MP_T_STORM] = "storm",
 };
 
 const char *mp_trace_op_name(enum mp_trace_op op)
@@ -68,6 +70,15 @@ void mp_trace_format_step(const struct mp_trace_step *st, char *buf, size_t len)
 		snprintf(args, sizeof(args), " %s %d", st->point, st->err);
 		break;
 	case MP_T_CHECK:
+		break;
+	case MP_T_AUTO_ONLINE:
+		snprintf(args, sizeof(args), " %s", st->point);
+		break;
+	case MP_T_STORM:
+		snprintf(args, sizeof(args), " %" PRIu64 "-%" PRIu64 " %u", st->block, st->block_last,
+			 st->duration_ms);
+		break;
+	case MP_T_NOPS:
 		break;
 	}
 	n = snprintf(buf, len, "%s%s", mp_trace_op_name(st->op), args);

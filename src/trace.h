@@ -17,12 +17,17 @@
  *   inject MEM_GOING_OFFLINE 0    -> done
  *   remove D1                     -> done
  *   check                         -> done
+ *   auto_online online_movable    -> done
+ *   storm 32-35 2000              -> done 311 writes: 120 ok, 180 EBUSY, 11 EINVAL
  *
  * Operations: add DN SIZE [addr=ADDR] [node=N] (a pc-dimm, named DN for
  * later lines), remove DN, online|online_kernel|online_movable|offline
  * BLOCK, inject POINT ERRNO (memory notifier error injection at
  * MEM_GOING_ONLINE or MEM_GOING_OFFLINE; 0 disarms), check (every
- * invariant now). What follows "->" is what happened when the line was
+ * invariant now), auto_online VALUE (write /sys/devices/system/memory/
+ * auto_online_blocks; the first value is put back at the end), storm
+ * FIRST-LAST MS (four threads racing online, offline and reads on those
+ * blocks for MS milliseconds). What follows "->" is what happened when the line was
  * written: it is read back for reports, never needed to replay.
  */
 #ifndef MEMPLUG_TRACE_H
@@ -41,6 +46,9 @@ enum mp_trace_op {
 	MP_T_OFFLINE,
 	MP_T_INJECT,
 	MP_T_CHECK,
+	MP_T_AUTO_ONLINE,
+	MP_T_STORM,
+	MP_T_NOPS
 };
 
 const char *mp_trace_op_name(enum mp_trace_op op);
@@ -52,7 +60,10 @@ struct mp_trace_step {
 	uint64_t addr;		/* add: 0 when the backend picks */
 	int node;		/* add: -1 default */
 	uint64_t block;		/* online*, offline */
-	char point[24];		/* inject: MEM_GOING_ONLINE, MEM_GOING_OFFLINE */
+	uint64_t block_last;	/* storm: the blocks are block..block_last */
+	unsigned duration_ms;	/* storm */
+	char point[24];		/* inject: MEM_GOING_ONLINE, MEM_GOING_OFFLINE;
+				   auto_online: offline, online, online_kernel, online_movable */
 	int err;		/* inject: -errno, 0 disarms */
 	/* what happened (filled by the runner, read back from a trace) */
 	char outcome[16];	/* done, already, failed, timeout, ... ; "" unknown */

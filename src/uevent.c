@@ -9,10 +9,36 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checker.h"
 #include "timeout.h"
 #include "uevent.h"
 
 #define MP_UEVENT_MAX 4096
+
+static const char *const action_names[] = { "add", "remove", "online", "offline", "other" };
+
+const char *mp_uevent_action_name(enum mp_uevent_action a)
+{
+	return (unsigned)a < ARRAY_SIZE(action_names) ? action_names[a] : "other";
+}
+
+enum mp_uevent_action mp_uevent_action_parse(const char *s)
+{
+	for (unsigned i = 0; i < MP_UE_OTHER; i++)
+		if (s && !strcmp(s, action_names[i]))
+			return (enum mp_uevent_action)i;
+	return MP_UE_OTHER;
+}
+
+int mp_uevent_block(const char *devpath, uint64_t *block)
+{
+	const char *name = devpath ? strrchr(devpath, '/') : NULL;
+
+	name = name ? name + 1 : devpath;
+	if (!name || strncmp(name, "memory", 6) || !name[6])
+		return -EINVAL;
+	return mp_parse_u64(name + 6, 10, block);
+}
 
 struct mp_uevents {
 	const struct mp_root *root;
@@ -78,8 +104,8 @@ static void drain(struct mp_uevents *u)
 		const char *seq = udev_device_get_property_value(d, "SEQNUM");
 		struct mp_uevent_rec e = { 0 };
 
-		if (name && action && !strncmp(name, "memory", 6) &&
-		    mp_parse_u64(name + 6, 10, &e.block) == 0 && u->nev < MP_UEVENT_MAX) {
+		if (name && action && mp_uevent_block(name, &e.block) == 0 &&
+		    u->nev < MP_UEVENT_MAX) {
 			snprintf(e.action, sizeof(e.action), "%s", action);
 			if (seq)
 				mp_parse_u64(seq, 10, &e.seq);
@@ -171,4 +197,42 @@ size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent_rec *out, size_t m
 	memmove(u->ev, u->ev + n, (u->nev - n) * sizeof(*u->ev));
 	u->nev -= n;
 	return n;
+}
+
+int mp_uevents_verify(struct mp_uevents *u, const struct mp_uevent *expected, size_t n,
+		      const char *step, struct mp_findings *out)
+{
+	bool *used;
+	int r = 0;
+
+	drain(u);
+	used = calloc(u->nev + 1, sizeof(*used));
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < u->nev && !found; j++)
+			if (!used[j] && mp_uevent_action_parse(u->ev[j].action) == expected[i].action &&
+			    u->ev[j].block == expected[i].block)
+				found = used[j] = true;
+		if (!found && !mp_findings_add(out, MP_FIND_UEVENT, (int64_t)expected[i].block, step,
+					       "expected uevent %s of memory%" PRIu64 " did not come",
+					       mp_uevent_action_name(expected[i].action),
+					       expected[i].block)) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t j = 0; j < u->nev; j++)
+		if (!used[j] && !mp_findings_add(out, MP_FIND_UEVENT, (int64_t)u->ev[j].block, step,
+						 "unexpected uevent %s of memory%" PRIu64,
+						 u->ev[j].action, u->ev[j].block)) {
+			r = -ENOMEM;
+			goto out;
+		}
+out:
+	free(used);
+	u->nev = 0;
+	return r;
 }

@@ -3,7 +3,10 @@
  * Kernel uevents of the memory subsystem, through libudev's netlink monitor
  * on the "kernel" group: it sees raw kernel events with or without udevd,
  * as in a bare initramfs. Operations start a monitor before they act and then
- * wait for the events they expect, with a timeout, instead of sleeping.
+ * wait for the events they expect, with a timeout, instead of sleeping; as a
+ * sensor, the events collected are compared with those an operation expects
+ * (mp_uevents_verify), each missing or extra one a finding. (One module for
+ * both: the sensor half was src/sensor-uevent.[ch].)
  */
 #ifndef MEMPLUG_UEVENT_H
 #define MEMPLUG_UEVENT_H
@@ -21,6 +24,20 @@ struct mp_uevent_rec {
 };
 
 struct mp_uevents;
+struct mp_findings;
+
+enum mp_uevent_action { MP_UE_ADD, MP_UE_REMOVE, MP_UE_ONLINE, MP_UE_OFFLINE, MP_UE_OTHER };
+
+/* An event an operation expects. */
+struct mp_uevent {
+	enum mp_uevent_action action;
+	uint64_t block;		/* memoryN */
+};
+
+const char *mp_uevent_action_name(enum mp_uevent_action a);
+enum mp_uevent_action mp_uevent_action_parse(const char *s);
+/* "memory32" (or a devpath ending in it) to 32; -EINVAL otherwise. */
+int mp_uevent_block(const char *devpath, uint64_t *block);
 
 /*
  * Start listening. On a recorded tree (--sysroot) there are no events and
@@ -39,5 +56,13 @@ int mp_uevents_wait_blocks(struct mp_uevents *u, uint64_t first, uint64_t last, 
 
 /* The events received so far (and not yet taken), oldest first. */
 size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent_rec *out, size_t max);
+
+/*
+ * Take the events received so far and compare them with the n expected:
+ * each expected one that did not come and each that came unexpected is a
+ * uevent finding (checker.h) of that step. Returns 0 or -ENOMEM.
+ */
+int mp_uevents_verify(struct mp_uevents *u, const struct mp_uevent *expected, size_t n,
+		      const char *step, struct mp_findings *out);
 
 #endif

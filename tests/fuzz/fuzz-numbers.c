@@ -10,7 +10,7 @@
 
 #include "block.h"
 #include "fuzz.h"
-#include "sensor-uevent.h"
+#include "uevent.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

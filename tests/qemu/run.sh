@@ -12,7 +12,7 @@ for k in $KERNELS; do
 	o=$WORK/$k
 	vm "$o" --debian "$k" --timeout 600 --slots 16 --maxmem 16G --modules-load memory-notifier-error-inject \
 		--script "$WORK/guest.sh" || { vm_log "$o"; fail "$k: guest run failed"; }
-	for sc in random ladder zones neighbours churn inject; do
+	for sc in ladder neighbours churn storm autoonline inject zones random; do
 		rc=$(cat "$o/$sc.rc")
 		# 3: memory onlined to a kernel zone that the kernel keeps (said on stderr)
 		case $rc in 0 | 3) ;; *) cat "$o/$sc.err" >&2; fail "$k $sc: exit $rc" ;; esac

@@ -232,18 +232,94 @@ START_TEST(test_doctored_state_accounting)
 END_TEST
 
 /* A snapshot survives JSON: the same check gives the same answer. */
+static void rec(struct mp_snapshot *s, uint64_t seq, const char *pat, bool refused, uint64_t pfn,
+		const char *text)
+{
+	struct mp_kmsg_rec *v = realloc(s->kmsg.v, (s->kmsg.n + 1) * sizeof(*v));
+
+	ck_assert_ptr_nonnull(v);
+	s->kmsg.v = v;
+	v[s->kmsg.n++] = (struct mp_kmsg_rec){ seq, pat, refused, pfn, strdup(text) };
+}
+
+/* The kernel log after the baseline: a BUG is a finding, a refused offline
+ * and a memory failure on an injected PFN are notes, older records nothing. */
+START_TEST(test_kmsg_since_baseline)
+{
+	struct mp_snapshot *a = load(dirs[0], 0), *b = load(dirs[0], 0);
+	struct mp_check_info info;
+	uint64_t inj = 0x10a123;
+	struct mp_check_opts o = { .step = "k", .injected = &inj, .ninjected = 1 };
+	struct mp_findings f = { 0 };
+
+	mp_avail_set(&a->kmsg_avail, true, "test");
+	a->kmsg.any = true;
+	a->kmsg.first_seq = 1;
+	a->kmsg.last_seq = 100;
+	/* no log in the newer snapshot: said, not compared */
+	ck_assert_int_eq(mp_check(a, b, &o, &f, &info), 0);
+	ck_assert(!info.kmsg_compared);
+	ck_assert(strstr(info.notes, "kernel log not compared"));
+	mp_avail_set(&b->kmsg_avail, true, "test");
+	b->kmsg.any = true;
+	b->kmsg.first_seq = 1;
+	b->kmsg.last_seq = 104;
+	rec(b, 90, "WARNING:", false, UINT64_MAX, "WARNING: before the baseline");
+	rec(b, 101, "memory offlining [", true, UINT64_MAX,
+	    "memory offlining [mem 0x108000000-0x10fffffff] failed due to notifier failure");
+	rec(b, 102, "Memory failure:", false, inj, "Memory failure: 0x10a123: Recovered");
+	rec(b, 103, "BUG:", false, UINT64_MAX, "BUG: Bad page state in process x");
+	rec(b, 104, "Memory failure:", false, 0x10a124, "Memory failure: 0x10a124: Recovered");
+	ck_assert_int_eq(mp_check(a, b, &o, &f, &info), 0);
+	dump(&f);
+	ck_assert(info.kmsg_compared);
+	ck_assert_uint_eq(info.kmsg_from, 100);
+	ck_assert_uint_eq(info.kmsg_to, 104);
+	ck_assert_uint_eq(f.n, 4);
+	ck_assert_uint_eq(mp_findings_count(&f), 2);
+	ck_assert_int_eq(f.v[0].kind, MP_FIND_REFUSED);
+	ck_assert_int_eq(f.v[1].kind, MP_FIND_INJECTED);
+	ck_assert_int_eq(f.v[2].kind, MP_FIND_KERNEL_LOG);
+	ck_assert_str_eq(f.v[2].text, "BUG: Bad page state in process x");
+	ck_assert_int_eq(f.v[3].kind, MP_FIND_KERNEL_LOG);
+	ck_assert(f.v[3].have_pfn && f.v[3].pfn_first == 0x10a124);
+	ck_assert_int_eq(f.v[3].block, 0x10a124 / 32768);
+	mp_findings_clear(&f);
+	mp_snapshot_free(a);
+	mp_snapshot_free(b);
+}
+END_TEST
+
 START_TEST(test_json_roundtrip)
 {
 	struct mp_snapshot *s3 = load("ptdump/struct-page-80", 3), *s4 = load("ptdump/struct-page-80", 4);
-	struct json_object *j = mp_snapshot_to_json(s3);
-	const char *text = json_object_to_json_string(j);
-	struct json_object *back = json_tokener_parse(text);
+	struct json_object *j;
+	const char *text;
+	struct json_object *back;
 	struct mp_snapshot *r;
 	struct mp_check_opts o = { 0 };
 	struct mp_check_info info;
 	struct mp_findings f = { 0 };
 
+	j = mp_snapshot_to_json(s3);
+	back = json_tokener_parse(json_object_to_json_string(j));
 	ck_assert_int_eq(mp_snapshot_from_json(back, &r), 0);
+	ck_assert(!r->kmsg_avail.ok);	/* recorded steps hold no log position */
+	mp_snapshot_free(r);
+	json_object_put(back);
+	json_object_put(j);
+	/* a live snapshot's log position survives the round trip */
+	mp_avail_set(&s3->kmsg_avail, true, "/dev/kmsg");
+	s3->kmsg.any = true;
+	s3->kmsg.first_seq = 7;
+	s3->kmsg.last_seq = 1234;
+	j = mp_snapshot_to_json(s3);
+	text = json_object_to_json_string(j);
+	back = json_tokener_parse(text);
+	ck_assert_int_eq(mp_snapshot_from_json(back, &r), 0);
+	ck_assert(r->kmsg_avail.ok);
+	ck_assert_uint_eq(r->kmsg.last_seq, 1234);
+	ck_assert_uint_eq(r->kmsg.first_seq, 7);
 	ck_assert_uint_eq(r->nblocks, s3->nblocks);
 	ck_assert_uint_eq(r->pt.n, s3->pt.n);
 	ck_assert_uint_eq(r->pt.base, s3->pt.base);
@@ -294,6 +370,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_doctored_state_accounting);
 	tcase_add_test(tc, test_json_roundtrip);
 	tcase_add_test(tc, test_json_bad_blocks);
+	tcase_add_test(tc, test_kmsg_since_baseline);
 	suite_add_tcase(s, tc);
 	return s;
 }
