@@ -82,17 +82,17 @@ static int acpi_query(struct mp_backend *be, struct mp_device **devs, size_t *n)
 			v[nv].type = MP_DEV_DIMM;
 			v[nv].node = -1;
 			snprintf(v[nv].id, sizeof(v[nv].id), "%s", o[i].device);
-			v[nv].addr = o[i].block * bs;
+			v[nv].addr = o[i].first * bs;
 			v[nv].size = bs;
 			nv++;
 			continue;
 		}
 		/* grow the range to cover this block too */
 		{
-			uint64_t lo = v[k].addr < o[i].block * bs ? v[k].addr : o[i].block * bs;
-			uint64_t hi = v[k].addr + v[k].size > (o[i].block + 1) * bs
+			uint64_t lo = v[k].addr < o[i].first * bs ? v[k].addr : o[i].first * bs;
+			uint64_t hi = v[k].addr + v[k].size > (o[i].first + 1) * bs
 					      ? v[k].addr + v[k].size
-					      : (o[i].block + 1) * bs;
+					      : (o[i].first + 1) * bs;
 
 			v[k].addr = lo;
 			v[k].size = hi - lo;

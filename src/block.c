@@ -138,7 +138,7 @@ static int read_attr(int memfd, struct mp_block *b, const char *file, char *buf,
 	return (int)mp_read_str_at(memfd, path, buf, len);
 }
 
-static bool valid_zone_list(const char *s)
+bool mp_zones_valid(const char *s)
 {
 	bool word = false;
 
@@ -194,7 +194,7 @@ static void read_block(struct reader *rd, struct mp_block *b)
 			b->zones[0] = '\0';	/* kernels before 4.10 */
 		} else if (r < 0) {
 			block_bad(rd, b, "valid_zones", r, NULL);
-		} else if (!valid_zone_list(buf) || (size_t)r >= sizeof(b->zones)) {
+		} else if (!mp_zones_valid(buf) || (size_t)r >= sizeof(b->zones)) {
 			snprintf(why, sizeof(why), "unexpected zone list \"%.64s\"", buf);
 			block_bad(rd, b, "valid_zones", -EBADMSG, why);
 		} else {

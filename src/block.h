@@ -67,6 +67,9 @@ struct mp_memory {
 const char *mp_state_name(enum mp_state s);
 enum mp_state mp_state_parse(const char *s);
 
+/* Whether s is a valid_zones text: words of letters and digits, one space apart. */
+bool mp_zones_valid(const char *s);
+
 /*
  * Read the memory-block tree. Problems with single blocks are logged (file
  * and reason) and leave that block's err set; the rest is read. Returns 0,

@@ -159,6 +159,16 @@ static const struct argp check_argp = {
 };
 
 /* The test guests are QEMU: there settling by default is harmless. */
+/* json-c's last error, without the newline it ends in (a reason is one line). */
+static const char *json_err(void)
+{
+	static char buf[256];
+	const char *e = json_util_get_last_err();
+
+	snprintf(buf, sizeof(buf), "%s", e ? e : "unknown error");
+	return mp_rstrip(buf);
+}
+
 static bool in_qemu_guest(struct mp_root *root)
 {
 	char v[64];
@@ -298,7 +308,7 @@ int cmd_snapshot(struct mp_ctx *ctx, int argc, char **argv)
 		return r;
 	j = mp_snapshot_to_json(s);
 	if (a.output && json_object_to_file_ext(a.output, j, JSON_C_TO_STRING_PRETTY) < 0) {
-		mp_err("cannot write %s: %s", a.output, json_util_get_last_err());
+		mp_err("cannot write %s: %s", a.output, json_err());
 		json_object_put(j);
 		return MP_EXIT_USAGE;
 	}
@@ -327,8 +337,7 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 		struct json_object *j = json_object_from_file(a.baseline);
 
 		if (!j) {
-			mp_err("cannot read the baseline %s: %s", a.baseline,
-			       json_util_get_last_err());
+			mp_err("cannot read the baseline %s: %s", a.baseline, json_err());
 			return MP_EXIT_USAGE;
 		}
 		r = mp_snapshot_from_json(j, &base);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "op.h"
@@ -18,6 +19,7 @@
 #define MP_RUN_DIR "/run"
 #define MP_LOCK_FILE MP_RUN_DIR "/memplug.lock"
 #define MP_JOURNAL_FILE MP_RUN_DIR "/memplug.journal"
+#define MP_JOURNAL_MAX (4u << 20)
 
 volatile sig_atomic_t mp_stop_signal;
 
@@ -124,18 +126,93 @@ static void journal_undone(struct mp_session *s, size_t i)
 	journal_write(s, "undone %zu\n", i);
 }
 
-/*
- * Read back a journal file: "state ID STATE ZONE", "device BACKEND ID ADDR
- * SIZE" and "undone INDEX" lines, "#" comments. Strict: a bad line is an
- * error naming its number.
- */
+/* Parse one journal line (NUL-terminated, no newline) into entries. */
+static int journal_line(char *line, struct mp_journal_entry **v, size_t *n)
+{
+	struct mp_journal_entry e = { 0 }, *nv;
+	char a[64], b[64], c[64], d[64], f5[64], extra[2];
+	size_t idx;
+	int k;
+
+	mp_rstrip(line);
+	if (!line[0] || line[0] == '#')
+		return 0;
+	k = sscanf(line, "%63s %63s %63s %63s %63s %1s", a, b, c, d, f5, extra);
+	if (k == 4 && !strcmp(a, "state") && mp_parse_u64(b, 10, &e.block) == 0 &&
+	    mp_state_parse(c) != MP_STATE_UNKNOWN && strlen(d) < sizeof(e.zone)) {
+		e.kind = MP_J_STATE;
+		e.state = mp_state_parse(c);
+		if (strcmp(d, "-"))
+			snprintf(e.zone, sizeof(e.zone), "%s", d);
+	} else if (k == 5 && (!strcmp(a, "device") || !strcmp(a, "removed")) &&
+		   strlen(b) < sizeof(e.dev.backend) && strlen(c) < sizeof(e.dev.id) &&
+		   !strncmp(d, "0x", 2) && mp_parse_u64(d, 16, &e.dev.addr) == 0 &&
+		   mp_parse_u64(f5, 10, &e.dev.size) == 0) {
+		e.kind = !strcmp(a, "device") ? MP_J_DEVICE : MP_J_REMOVED;
+		snprintf(e.dev.backend, sizeof(e.dev.backend), "%s", b);
+		snprintf(e.dev.id, sizeof(e.dev.id), "%s", c);
+	} else if (k == 2 && !strcmp(a, "undone") && sscanf(b, "%zu%1s", &idx, extra) == 1 &&
+		   idx < *n) {
+		(*v)[idx].undone = true;
+		return 0;
+	} else {
+		return -EBADMSG;
+	}
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[(*n)++] = e;
+	return 0;
+}
+
+int mp_journal_parse(const char *buf, size_t len, struct mp_journal_entry **out, size_t *n,
+		     char *why, size_t wlen)
+{
+	struct mp_journal_entry *v = NULL;
+	size_t nv = 0, pos = 0;
+	unsigned lineno = 0;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (r == 0 && pos < len) {
+		const char *p = buf + pos, *nl = memchr(p, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - p) : len - pos;
+		char line[512];
+
+		lineno++;
+		pos += ll + (nl != NULL);
+		if (ll >= sizeof(line) || memchr(p, '\0', ll)) {
+			snprintf(why, wlen, "journal line %u: %s", lineno,
+				 ll >= sizeof(line) ? "too long" : "holds a NUL byte");
+			r = -EBADMSG;
+			break;
+		}
+		memcpy(line, p, ll);
+		line[ll] = '\0';
+		r = journal_line(line, &v, &nv);
+		if (r == -EBADMSG)
+			snprintf(why, wlen, "journal line %u: cannot parse \"%.80s\"", lineno, line);
+		else if (r < 0)
+			snprintf(why, wlen, "journal line %u: %s", lineno, strerror(-r));
+	}
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+/* Read back the journal file into the session (it has no entries yet). */
 static int load_journal(struct mp_session *s, char *why, size_t len)
 {
-	int fd = mp_open(s->root, MP_JOURNAL_FILE, O_RDONLY);
-	char line[512];
-	unsigned lineno = 0;
-	FILE *f;
-	int r = 0;
+	_cleanup_close_ int fd = mp_open(s->root, MP_JOURNAL_FILE, O_RDONLY | O_NONBLOCK);
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, cap = 0;
+	struct stat st;
 
 	if (fd == -ENOENT)
 		return 0;
@@ -143,58 +220,39 @@ static int load_journal(struct mp_session *s, char *why, size_t len)
 		snprintf(why, len, "cannot read the journal: %s", strerror(-fd));
 		return fd;
 	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, len, "cannot read the journal: not a regular file");
+		return -EINVAL;
 	}
-	while (r == 0 && fgets(line, sizeof(line), f)) {
-		struct mp_journal_entry e = { 0 };
-		char a[64], b[64], c[64], d[64], f5[64], extra[2];
-		size_t idx;
-		int n;
+	for (;;) {
+		ssize_t k;
 
-		lineno++;
-		mp_rstrip(line);
-		if (!line[0] || line[0] == '#')
-			continue;
-		n = sscanf(line, "%63s %63s %63s %63s %63s %1s", a, b, c, d, f5, extra);
-		if (n == 4 && !strcmp(a, "state") && mp_parse_u64(b, 10, &e.block) == 0 &&
-		    mp_state_parse(c) != MP_STATE_UNKNOWN && strlen(d) < sizeof(e.zone)) {
-			e.kind = MP_J_STATE;
-			e.state = mp_state_parse(c);
-			if (strcmp(d, "-"))
-				snprintf(e.zone, sizeof(e.zone), "%s", d);
-		} else if (n == 5 && (!strcmp(a, "device") || !strcmp(a, "removed")) && strlen(b) < sizeof(e.dev.backend) &&
-			   strlen(c) < sizeof(e.dev.id) && !strncmp(d, "0x", 2) &&
-			   mp_parse_u64(d, 16, &e.dev.addr) == 0 &&
-			   mp_parse_u64(f5, 10, &e.dev.size) == 0) {
-			e.kind = !strcmp(a, "device") ? MP_J_DEVICE : MP_J_REMOVED;
-			snprintf(e.dev.backend, sizeof(e.dev.backend), "%s", b);
-			snprintf(e.dev.id, sizeof(e.dev.id), "%s", c);
-		} else if (n == 2 && !strcmp(a, "undone") && sscanf(b, "%zu%1s", &idx, extra) == 1 &&
-			   idx < s->njournal) {
-			s->journal[idx].undone = true;
-			continue;
-		} else {
-			snprintf(why, len, "journal line %u: cannot parse \"%.80s\"", lineno, line);
-			r = -EBADMSG;
-			break;
-		}
-		{
-			struct mp_journal_entry *nj = realloc(s->journal,
-							      (s->njournal + 1) * sizeof(*nj));
+		if (size == cap) {
+			char *nb;
 
-			if (!nj) {
-				r = -ENOMEM;
-				break;
+			if (cap >= MP_JOURNAL_MAX) {
+				snprintf(why, len, "cannot read the journal: larger than %u bytes",
+					 MP_JOURNAL_MAX);
+				return -EFBIG;
 			}
-			s->journal = nj;
-			s->journal[s->njournal++] = e;
+			cap = cap ? cap * 2 : 4096;
+			nb = realloc(buf, cap);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
 		}
+		k = read(fd, buf + size, cap - size);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			snprintf(why, len, "cannot read the journal: %s", strerror(errno));
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		size += (size_t)k;
 	}
-	fclose(f);
-	return r;
+	return mp_journal_parse(buf, size, &s->journal, &s->njournal, why, len);
 }
 
 int mp_session_new(struct mp_root *root, const struct mp_log *log,

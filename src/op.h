@@ -72,6 +72,15 @@ struct mp_journal_entry {
 	struct mp_device_ref dev;
 };
 
+/*
+ * Parse the text of a journal file: "state ID STATE ZONE", "device|removed
+ * BACKEND ID 0xADDR SIZE" and "undone INDEX" lines, "#" comments. Strict: a
+ * bad line is -EBADMSG with a reason naming its number in why. *out (to
+ * free; NULL when empty) and *n get the entries.
+ */
+int mp_journal_parse(const char *buf, size_t len, struct mp_journal_entry **out, size_t *n,
+		     char *why, size_t wlen);
+
 struct mp_session_opts {
 	unsigned timeout_ms;		/* every write; 0: none */
 	bool dry_run;

@@ -10,14 +10,15 @@
 
 #include "origin.h"
 
-static int add(struct mp_origin **v, size_t *n, uint64_t block, const char *dev)
+static int add(struct mp_origin **v, size_t *n, uint64_t first, uint64_t last, const char *dev)
 {
 	struct mp_origin *nv = realloc(*v, (*n + 1) * sizeof(**v));
 
 	if (!nv)
 		return -ENOMEM;
 	*v = nv;
-	nv[*n].block = block;
+	nv[*n].first = first;
+	nv[*n].last = last;
 	snprintf(nv[*n].device, sizeof(nv[*n].device), "%s", dev);
 	(*n)++;
 	return 0;
@@ -58,7 +59,7 @@ static int read_acpi(const struct mp_root *root, struct mp_origin **v, size_t *n
 			base = base ? base + 1 : target;
 			if (strncmp(base, "memory", 6) || mp_parse_u64(base + 6, 10, &id) < 0)
 				continue;
-			r = add(v, n, id, de->d_name);
+			r = add(v, n, id, id, de->d_name);
 		}
 		closedir(dd);
 	}
@@ -66,29 +67,25 @@ static int read_acpi(const struct mp_root *root, struct mp_origin **v, size_t *n
 	return r;
 }
 
-static int read_iomem(const struct mp_root *root, uint64_t block_size, struct mp_origin **v,
-		      size_t *n)
+int mp_iomem_origins(const char *buf, size_t len, uint64_t block_size, struct mp_origin **v,
+		     size_t *n)
 {
-	int fd = mp_open(root, "/proc/iomem", O_RDONLY);
-	char line[256];
-	FILE *f;
+	size_t pos = 0;
 	int r = 0;
 
-	if (fd < 0)
-		return 0;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
-	while (r == 0 && fgets(line, sizeof(line), f)) {
+	while (r == 0 && pos < len) {
+		const char *p = buf + pos, *nl = memchr(p, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - p) : len - pos;
 		unsigned long long start, end;
-		char name[128];
+		char line[256], name[128];
 		const char *dev;
 
-		/* top level only: nested resources are indented */
-		if (isspace((unsigned char)line[0]))
+		pos += ll + (nl != NULL);
+		/* top level only: nested resources are indented; no line of interest is long */
+		if (!ll || ll >= sizeof(line) || isspace((unsigned char)p[0]))
 			continue;
+		memcpy(line, p, ll);
+		line[ll] = '\0';
 		if (sscanf(line, "%llx-%llx : %127[^\n]", &start, &end, name) != 3)
 			continue;
 		if (!strcmp(name, "System RAM (kmem)"))
@@ -99,11 +96,42 @@ static int read_iomem(const struct mp_root *root, uint64_t block_size, struct mp
 			continue;
 		if (end <= start)	/* addresses read 0 without CAP_SYS_ADMIN */
 			continue;
-		for (uint64_t b = start / block_size; r == 0 && b <= end / block_size; b++)
-			r = add(v, n, b, dev);
+		r = add(v, n, start / block_size, end / block_size, dev);
 	}
-	fclose(f);
 	return r;
+}
+
+static int read_iomem(const struct mp_root *root, uint64_t block_size, struct mp_origin **v,
+		      size_t *n)
+{
+	_cleanup_close_ int fd = mp_open(root, "/proc/iomem", O_RDONLY | O_NONBLOCK);
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, cap = 0;
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t k;
+
+		if (size == cap) {
+			char *nb;
+
+			if (cap >= (4u << 20))
+				break;	/* the kernel's is a few kB; read no more of a stray file */
+			cap = cap ? cap * 2 : 16384;
+			nb = realloc(buf, cap);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		k = read(fd, buf + size, cap - size);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;	/* unreadable as a whole (EISDIR, EAGAIN of a FIFO): nothing */
+		size += (size_t)k;
+	}
+	return mp_iomem_origins(buf, size, block_size, v, n);
 }
 
 ssize_t mp_origins_read(const struct mp_root *root, uint64_t block_size, struct mp_origin **out)
@@ -126,7 +154,7 @@ ssize_t mp_origins_read(const struct mp_root *root, uint64_t block_size, struct 
 const char *mp_origin_of(const struct mp_origin *o, size_t n, uint64_t block)
 {
 	for (size_t i = 0; i < n; i++)
-		if (o[i].block == block)
+		if (o[i].first <= block && block <= o[i].last)
 			return o[i].device;
 	return NULL;
 }

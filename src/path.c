@@ -83,6 +83,8 @@ static const char *rel(const char *path)
 
 int mp_open(const struct mp_root *root, const char *path, int flags)
 {
+	/* a file memplug creates (the lock, the journal): rw-r--r-- less the umask */
+	const mode_t mode = flags & O_CREAT ? 0644 : 0;
 	int fd;
 
 #ifdef MP_HAVE_OPENAT2
@@ -93,6 +95,7 @@ int mp_open(const struct mp_root *root, const char *path, int flags)
 	if (root->prefix && !root->no_openat2) {
 		struct open_how how = {
 			.flags = (uint64_t)(flags | O_CLOEXEC),
+			.mode = mode,
 			.resolve = RESOLVE_IN_ROOT,
 		};
 
@@ -104,7 +107,7 @@ int mp_open(const struct mp_root *root, const char *path, int flags)
 		((struct mp_root *)root)->no_openat2 = true;
 	}
 #endif
-	fd = openat(root->dirfd, rel(path), flags | O_CLOEXEC);
+	fd = openat(root->dirfd, rel(path), flags | O_CLOEXEC, mode);
 	return fd < 0 ? -errno : fd;
 }
 

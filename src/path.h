@@ -37,7 +37,10 @@ bool mp_root_is_sysroot(const struct mp_root *root);
 /* The path as a user sees it (with the sysroot in front), for messages. */
 const char *mp_root_show(const struct mp_root *root, const char *path, char *buf, size_t len);
 
-/* openat() relative to the root; returns an fd or -errno. O_CLOEXEC is added. */
+/*
+ * openat() relative to the root; returns an fd or -errno. O_CLOEXEC is added;
+ * a file made with O_CREAT gets mode 0644 (less the umask).
+ */
 int mp_open(const struct mp_root *root, const char *path, int flags);
 
 /* opendir() relative to the root; NULL with errno set. */

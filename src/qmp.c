@@ -187,6 +187,12 @@ void mp_qmp_set_event_cb(struct mp_qmp *q, void (*cb)(struct json_object *ev, vo
 	q->event_arg = arg;
 }
 
+void mp_qmp_set_test_mode(struct mp_qmp *q, uint32_t tag, bool lenient)
+{
+	q->tag = tag;
+	q->lenient = lenient;
+}
+
 /* Wait until fd is ready for events, or the deadline: 0, -ETIMEDOUT or -errno. */
 static int wait_fd(struct mp_qmp *q, short events, int64_t deadline)
 {

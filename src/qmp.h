@@ -36,6 +36,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "log.h"
 #include "path.h"
@@ -130,6 +131,13 @@ const char *mp_qmp_why(const struct mp_qmp *q);
 
 /* The class of the last QMP error reply ("" when the last failure was not one). */
 const char *mp_qmp_error_class(const struct mp_qmp *q);
+
+/*
+ * For tests and fuzzers: fixed command ids ("mp-TAG-SEQ" with this tag,
+ * instead of a random one) and, with lenient, the resync after bytes that
+ * are not JSON that a character device gets.
+ */
+void mp_qmp_set_test_mode(struct mp_qmp *q, uint32_t tag, bool lenient);
 
 /* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
 int64_t mp_qmp_now_ms(void);

@@ -106,8 +106,11 @@ static int backend_up(struct mp_run *r)
 		return e;
 	if (r->be.ops->probe) {
 		e = r->be.ops->probe(&r->be);
-		if (e < 0)
+		if (e < 0) {
+			/* the next step tries again from scratch: free what probe set up */
+			mp_backend_close(&r->be);
 			return e;
+		}
 	}
 	r->be_up = true;
 	return 0;

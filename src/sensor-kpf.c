@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kpf.h"
@@ -245,10 +246,38 @@ static void *run_job(void *arg)
 	return NULL;
 }
 
+/* open_kpage()'s error for a file that is neither regular nor a folder */
+#define EFTYPE_NOT_REG EINVAL
+#define why_open(e) ((e) == -EFTYPE_NOT_REG ? "not a regular file" : strerror(-(e)))
+
+/*
+ * Open a /proc/kpage* file: never waiting (a FIFO in a recorded tree would
+ * block open() for good), and only a regular file, as proc's are.
+ */
+static int open_kpage(const struct mp_root *root, const char *path)
+{
+	int fd = mp_open(root, path, O_RDONLY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EFTYPE_NOT_REG;
+	}
+	return fd;
+}
+
 int mp_kpf_read(const struct mp_root *root, struct mp_kpf_request *req, size_t n, bool count,
 		int threads, struct mp_avail *avail)
 {
-	_cleanup_close_ int ffd = mp_open(root, "/proc/kpageflags", O_RDONLY);
+	_cleanup_close_ int ffd = open_kpage(root, "/proc/kpageflags");
 	_cleanup_close_ int cfd = -1;
 	struct job jobs[2];
 	uint64_t total = 0;
@@ -256,15 +285,15 @@ int mp_kpf_read(const struct mp_root *root, struct mp_kpf_request *req, size_t n
 	int nth = 1, r = 0;
 
 	if (ffd < 0) {
-		mp_avail_set(avail, false, "cannot open /proc/kpageflags: %s%s", strerror(-ffd),
+		mp_avail_set(avail, false, "cannot open /proc/kpageflags: %s%s", why_open(ffd),
 			     ffd == -EACCES || ffd == -EPERM ? " (root only)" : "");
 		return ffd;
 	}
 	if (count) {
-		cfd = mp_open(root, "/proc/kpagecount", O_RDONLY);
+		cfd = open_kpage(root, "/proc/kpagecount");
 		if (cfd < 0) {
 			mp_avail_set(avail, false, "cannot open /proc/kpagecount: %s",
-				     strerror(-cfd));
+				     why_open(cfd));
 			return cfd;
 		}
 	}

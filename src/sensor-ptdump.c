@@ -197,13 +197,12 @@ uint64_t mp_ptdump_mapped(const struct mp_ptdump *pt, uint64_t start, uint64_t e
 	return sum;
 }
 
-/* Whether [a, b) meets the struct pages of any run (runs sorted). */
-static bool meets(uint64_t base, unsigned sp, const struct mp_pfn_run *runs, size_t n, uint64_t a,
-		  uint64_t b)
+/* The first run (runs sorted) whose struct pages end after a, or n. */
+static size_t first_after(uint64_t base, unsigned sp, const struct mp_pfn_run *runs, size_t n,
+			  uint64_t a)
 {
 	size_t lo = 0, hi = n;
 
-	/* the first run whose memmap ends after a */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
@@ -212,9 +211,29 @@ static bool meets(uint64_t base, unsigned sp, const struct mp_pfn_run *runs, siz
 		else
 			hi = mid;
 	}
-	return lo < n && base + runs[lo].first * sp < b;
+	return lo;
 }
 
+/* Append [a, b) of level l, merged with the previous stretch when contiguous. */
+static bool emit(struct mp_pt_range *out, size_t *k, size_t max, uint64_t a, uint64_t b,
+		 enum mp_pt_level l)
+{
+	if (*k && out[*k - 1].end == a && out[*k - 1].level == l) {
+		out[*k - 1].end = b;
+		return true;
+	}
+	if (*k == max)
+		return false;
+	out[(*k)++] = (struct mp_pt_range){ a, b, l, true };
+	return true;
+}
+
+/*
+ * The granules of a mapped range are its entries of the level's size, from
+ * its start; a granule is explained when it meets a present PFN's struct
+ * page. Walked run by run, not granule by granule: a range may claim
+ * terabytes of 4 KiB entries, or end at the top of the address space.
+ */
 ssize_t mp_ptdump_unexplained(const struct mp_ptdump *pt, unsigned struct_page,
 			      const struct mp_pfn_run *runs, size_t nruns, struct mp_pt_range *out,
 			      size_t max)
@@ -223,23 +242,27 @@ ssize_t mp_ptdump_unexplained(const struct mp_ptdump *pt, unsigned struct_page,
 
 	for (size_t i = 0; i < pt->n; i++) {
 		const struct mp_pt_range *r = &pt->r[i];
-		uint64_t g = mp_pt_level_size(r->level);
+		uint64_t g = mp_pt_level_size(r->level), x = r->start;
 
-		if (!r->mapped)
+		if (!r->mapped || !g)
 			continue;
-		for (uint64_t x = r->start; x < r->end; x += g) {
-			uint64_t e = x + g < r->end ? x + g : r->end;
+		while (x < r->end) {
+			size_t j = first_after(pt->base, struct_page, runs, nruns, x);
+			uint64_t ms, me, from, to, n;
 
-			if (meets(pt->base, struct_page, runs, nruns, x, e))
-				continue;
-			/* merge with the previous stretch when contiguous */
-			if (k && out[k - 1].end == x && out[k - 1].level == r->level) {
-				out[k - 1].end = e;
-				continue;
+			if (j == nruns || (ms = pt->base + runs[j].first * struct_page) >= r->end) {
+				if (!emit(out, &k, max, x, r->end, r->level))
+					return (ssize_t)k;
+				break;
 			}
-			if (k == max)
+			me = pt->base + runs[j].end * struct_page;
+			/* the granules from the one holding max(ms, x) to the one holding me - 1 */
+			from = ms <= x ? x : x + (ms - x) / g * g;
+			n = (me - 1 - x) / g + 1;
+			to = n > (r->end - x) / g ? r->end : x + n * g;
+			if (from > x && !emit(out, &k, max, x, from, r->level))
 				return (ssize_t)k;
-			out[k++] = (struct mp_pt_range){ x, e, r->level, true };
+			x = to;
 		}
 	}
 	return (ssize_t)k;

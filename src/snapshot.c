@@ -609,6 +609,8 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 		uint64_t bp = s->block_size / s->page_size;
 
 		b->id = ju64(j, "id");
+		if (b->id >= UINT64_MAX / bp)	/* its PFNs would wrap */
+			goto fail;
 		b->present = jbool(j, "present");
 		b->state = mp_state_parse(jstr(j, "state"));
 		snprintf(b->zone, sizeof(b->zone), "%s", jstr(j, "zone"));
@@ -632,6 +634,9 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 			}
 	}
 	qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_sblock);
+	for (size_t i = 1; i < s->nblocks; i++)
+		if (s->blocks[i].id == s->blocks[i - 1].id)	/* one block twice */
+			goto fail;
 	if ((r = counters_from(o, "meminfo", &s->meminfo)) < 0 ||
 	    (r = counters_from(o, "vmstat", &s->vmstat)) < 0)
 		goto fail;

@@ -382,7 +382,7 @@ static int op_line(struct pstate *p, enum mp_trace_op op, char *s)
 /* One line, NUL-terminated, without its newline. */
 static int line(struct pstate *p, char *s)
 {
-	char first[32], *w[2];
+	char first[32], *w[MAX_WORDS];
 	size_t n;
 	enum mp_trace_op op;
 	int key;

@@ -10,6 +10,8 @@
 
 #include "block.h"
 #include "kpf.h"
+#include "op.h"
+#include "origin.h"
 
 START_TEST(test_state_parse)
 {
@@ -216,6 +218,72 @@ START_TEST(test_no_interface)
 }
 END_TEST
 
+/* The journal text as op.c writes it, and lines it must refuse. */
+START_TEST(test_journal_parse)
+{
+	static const char good[] = "# memplug journal, pid 1\nstate 5 online Normal\n"
+				   "device qmp mp-dimm-1 0x100000000 134217728\nundone 1\n"
+				   "removed qmp d2 0x0 1\nstate 7 offline -";
+	static const char nul[] = "state 5 online\0 -\n";
+	static const char *const bad[] = {
+		"state 5 online\n", "state x online -\n", "state 5 sideways -\n",
+		"undone 0\n", "device qmp id 100 1\n", "state 5 online - extra\n",
+		"state 5 online Normal\nundone 1\n",
+	};
+	struct mp_journal_entry *e;
+	char why[200], longline[600];
+	size_t n;
+
+	ck_assert_int_eq(mp_journal_parse(good, strlen(good), &e, &n, why, sizeof(why)), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(e[0].kind, MP_J_STATE);
+	ck_assert_uint_eq(e[0].block, 5);
+	ck_assert_str_eq(e[0].zone, "Normal");
+	ck_assert(!e[0].undone && e[1].undone);
+	ck_assert_uint_eq(e[1].dev.addr, 0x100000000);
+	ck_assert_int_eq(e[2].kind, MP_J_REMOVED);
+	ck_assert_str_eq(e[3].zone, "");
+	free(e);
+	ck_assert_int_eq(mp_journal_parse("", 0, &e, &n, why, sizeof(why)), 0);
+	ck_assert_uint_eq(n, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(mp_journal_parse(bad[i], strlen(bad[i]), &e, &n, why, sizeof(why)),
+				 -EBADMSG);
+		ck_assert_ptr_eq(strstr(why, "journal line"), why);
+	}
+	ck_assert_int_eq(mp_journal_parse(nul, sizeof(nul) - 1, &e, &n, why, sizeof(why)), -EBADMSG);
+	ck_assert_str_eq(why, "journal line 1: holds a NUL byte");
+	memset(longline, '#', sizeof(longline));
+	ck_assert_int_eq(mp_journal_parse(longline, sizeof(longline), &e, &n, why, sizeof(why)),
+			 -EBADMSG);
+	ck_assert_str_eq(why, "journal line 1: too long");
+}
+END_TEST
+
+/* /proc/iomem: hot-pluggable ranges kept as ranges, however large they claim to be. */
+START_TEST(test_iomem_origins)
+{
+	static const char text[] = "00000000-00000fff : Reserved\n"
+				   "100000000-17fffffff : System RAM (kmem)\n"
+				   "  100000000-17fffffff : dax0.0\n"
+				   "0-ffffffffffffffff : System RAM (virtio_mem)\n"
+				   "00000000-00000000 : System RAM (kmem)\n"
+				   "garbage";
+	struct mp_origin *o = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(mp_iomem_origins(text, strlen(text), 128 << 20, &o, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(o[0].first, 32);
+	ck_assert_uint_eq(o[0].last, 47);
+	ck_assert_str_eq(o[0].device, "kmem");
+	ck_assert_uint_eq(o[1].last, UINT64_MAX / (128 << 20));
+	ck_assert_str_eq(mp_origin_of(o, n, 40), "kmem");
+	ck_assert_ptr_null(mp_origin_of(o, 1, 48));
+	free(o);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("block");
@@ -230,6 +298,8 @@ int main(void)
 	tcase_add_test(tc, test_self_hosted);
 	tcase_add_test(tc, test_memory_read);
 	tcase_add_test(tc, test_no_interface);
+	tcase_add_test(tc, test_journal_parse);
+	tcase_add_test(tc, test_iomem_origins);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -335,6 +335,29 @@ START_TEST(test_json_roundtrip)
 }
 END_TEST
 
+/* A baseline whose block ids would wrap their PFNs, or name a block twice, is refused. */
+START_TEST(test_json_bad_blocks)
+{
+	static const char *const bad[] = {
+		"{\"memplug_snapshot\": 1, \"page_size\": 4096, \"block_size\": 134217728, "
+		"\"blocks\": [{\"id\": 18446744073709551615, \"present\": true}]}",
+		"{\"memplug_snapshot\": 1, \"page_size\": 4096, \"block_size\": 134217728, "
+		"\"blocks\": [{\"id\": 562949953421311, \"present\": true}]}",
+		"{\"memplug_snapshot\": 1, \"page_size\": 4096, \"block_size\": 134217728, "
+		"\"blocks\": [{\"id\": 5, \"present\": true}, {\"id\": 5, \"present\": true}]}",
+	};
+	struct mp_snapshot *r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct json_object *j = json_tokener_parse(bad[i]);
+
+		ck_assert_ptr_nonnull(j);
+		ck_assert_int_eq(mp_snapshot_from_json(j, &r), -EBADMSG);
+		json_object_put(j);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("check");
@@ -346,6 +369,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_doctored_hwpoison, 0, 3);
 	tcase_add_test(tc, test_doctored_state_accounting);
 	tcase_add_test(tc, test_json_roundtrip);
+	tcase_add_test(tc, test_json_bad_blocks);
 	tcase_add_test(tc, test_kmsg_since_baseline);
 	suite_add_tcase(s, tc);
 	return s;

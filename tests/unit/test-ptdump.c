@@ -190,6 +190,31 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/*
+ * Mapped ranges that claim the whole top of the address space, in 4 KiB
+ * entries or ending at 2^64: walked run by run, they end at once (the walk
+ * granule by granule took 2^40 steps, or never ended when x + g wrapped).
+ */
+START_TEST(test_unexplained_huge)
+{
+	struct mp_pt_range r[2] = {
+		{ UINT64_C(0xffff800000000000), UINT64_C(0xfffffffffffff000), MP_PT_PTE, true },
+		{ UINT64_C(0xfffffffffffff000), UINT64_MAX, MP_PT_PMD, true },
+	};
+	struct mp_ptdump pt = { .base = UINT64_C(0xffff800000000000), .n = 2, .r = r };
+	const struct mp_pfn_run runs[] = { { 0, 0x8000 }, { 0x100000, 0x108000 } };
+	struct mp_pt_range out[8];
+	ssize_t n = mp_ptdump_unexplained(&pt, 64, runs, 2, out, 8);
+
+	ck_assert_int_eq(n, 3);
+	ck_assert_uint_eq(out[0].start, UINT64_C(0xffff800000000000) + 0x8000 * 64);
+	ck_assert_uint_eq(out[0].end, UINT64_C(0xffff800000000000) + 0x100000 * 64);
+	ck_assert_uint_eq(out[1].start, UINT64_C(0xffff800000000000) + 0x108000 * 64);
+	ck_assert_uint_eq(out[1].end, UINT64_C(0xfffffffffffff000));
+	ck_assert_uint_eq(out[2].end, UINT64_MAX);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ptdump");
@@ -201,6 +226,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_nothing_unexplained, 0, 5);
 	tcase_add_test(tc, test_doctored_leak);
 	tcase_add_test(tc, test_bad);
+	tcase_add_test(tc, test_unexplained_huge);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -273,6 +273,9 @@ START_TEST(test_bad_header)
 	bad_raw("memplug-trace 2\n", 16, "line 1: trace format version 2; this memplug reads version 1");
 	bad_raw("memplug-trace\n", 14, "line 1: memplug-trace takes one value, the format version");
 	bad_raw("memplug-trace one\n", 18, "line 1: \"one\" is not a format version");
+	/* more words than the version line holds (wrote past a two-word array) */
+	bad_raw("memplug-trace 1 a b c d e\n", 26,
+		"line 1: memplug-trace takes one value, the format version");
 	bad("memplug-trace 1\n", "line 7: memplug-trace given twice");
 	bad("seed 2\n", "line 7: seed given twice");
 	bad("backend acpi\n", "line 7: backend given twice");

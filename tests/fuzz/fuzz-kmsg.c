@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The kernel log, as /dev/kmsg records or dmesg text: mp_kmsg_scan, and
+ * mp_kmsg_record plus mp_kmsg_classify on every line.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "sensor-kmsg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	struct mp_findings f = { 0 };
+	size_t pos = 0;
+
+	mp_kmsg_scan(buf, size, "fuzz", &f);
+	mp_findings_clear(&f);
+	while (pos < size) {
+		const char *nl = memchr(buf + pos, '\n', size - pos), *msg;
+		size_t ll = nl ? (size_t)(nl - buf - pos) : size - pos, mlen;
+
+		if (mp_kmsg_record(buf + pos, ll, &msg, &mlen)) {
+			assert(msg >= buf + pos && msg + mlen <= buf + pos + ll);
+			mp_kmsg_classify(msg, mlen);
+		}
+		pos += ll + 1;
+	}
+	return 0;
+}
