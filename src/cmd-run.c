@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "memplug.h"
 #include "op.h"
 #include "report.h"
@@ -96,6 +97,8 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		a->duration_s = (unsigned)v;
 		return 0;
 	case OPT_BACKEND:
+		if (!mp_backend_find(arg))
+			argp_error(state, "unknown backend \"%s\" (qmp, acpi, dax, probe)", arg);
 		a->backend = arg;
 		return 0;
 	case OPT_QMP:
@@ -232,6 +235,11 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 		snprintf(dir, sizeof(dir), "memplug-run-%" PRIu64, a.seed);
 		a.dir = dir;
 	}
+	if (a.opts.dry_run) {
+		mp_err("run has no --dry-run: the scenarios choose from what the kernel did");
+		mp_selector_clear(&a.sel);
+		return MP_EXIT_USAGE;
+	}
 	e = mp_ctx_root(ctx, &root);
 	if (e) {
 		mp_selector_clear(&a.sel);
@@ -245,10 +253,34 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 			mp_selector_clear(&a.sel);
 			return a.nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE;
 		}
-	if (a.opts.dry_run) {
-		mp_err("run has no --dry-run: the scenarios choose from what the kernel did");
-		mp_selector_clear(&a.sel);
-		return MP_EXIT_USAGE;
+	{
+		uint64_t bs = 0;
+		struct mp_backend be;
+		char h1[32], h2[32];
+
+		if (mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs) == 0 && bs &&
+		    a.dimm_size % bs) {
+			mp_err("--size %s is not a multiple of the block size (%s)",
+			       mp_human_size(a.dimm_size, h1, sizeof(h1)), mp_human_size(bs, h2, sizeof(h2)));
+			mp_selector_clear(&a.sel);
+			return MP_EXIT_USAGE;
+		}
+		/* scenarios that add memory need a backend that works here: say so now */
+		if (a.max_devs && bs &&
+		    mp_backend_init(&be, a.backend ? a.backend : "qmp", root, &ctx->log, a.target,
+				    (int)(a.opts.timeout_ms ? a.opts.timeout_ms : 60000)) == 0) {
+			int pe = be.ops->probe ? be.ops->probe(&be) : 0;
+
+			if (pe < 0) {
+				mp_err("backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS "
+				       "alone)", be.ops->name, be.why);
+				mp_backend_close(&be);
+				mp_selector_clear(&a.sel);
+				return !a.target && (pe == -ENODEV || pe == -ENOENT) ? MP_EXIT_SKIP
+										  : MP_EXIT_USAGE;
+			}
+			mp_backend_close(&be);
+		}
 	}
 
 	ro.backend = a.backend;
