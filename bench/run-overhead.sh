@@ -41,7 +41,9 @@ GUEST
 out=$("$top/contrib/qemu/memplug-vm" --debian "$kernel" --dimm 256M --dimm 256M --timeout 1200 \
 	--script "$work/guest.sh" 2>/dev/null | tail -n 1)
 set -- $out
-echo "memplug run overhead, Debian $kernel guest under $( [ -w /dev/kvm ] && echo 'KVM or TCG' || echo TCG), $steps online/offline steps on 4 blocks"
+accel=TCG
+[ -w /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo && accel=KVM
+echo "memplug run overhead, Debian $kernel guest under $accel, $steps online/offline steps on 4 blocks"
 echo "machine: $(nproc) cpus, $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -n 1)"
 printf '%-36s %8s ms\n' "bare shell loop" "$2" "memplug run, no step checks" "$4" "memplug run, every check each step" "$6"
 awk -v s="$2" -v n="$4" -v c="$6" 'BEGIN {
