@@ -201,13 +201,21 @@ static int gen_random(struct mp_gen *g, struct mp_trace_step *st)
 	return 0;
 }
 
-/* Make sure want devices are there: 1 when an add is due, 0 when all are. */
+/*
+ * Phase 0 of the scenarios that work on want devices: add them one step at a
+ * time (1: *st is that add), then move to phase 1 with the index at 0.
+ */
 static int need_devs(struct mp_gen *g, struct mp_trace_step *st, unsigned want)
 {
-	if (ndevs(g) >= want || ndevs(g) >= g->max_devs || !free_dev(g))
+	if (g->phase != 0)
 		return 0;
-	set_add(g, st, g->dimm_size, 0);
-	return 1;
+	if (ndevs(g) < want && ndevs(g) < g->max_devs && free_dev(g)) {
+		set_add(g, st, g->dimm_size, 0);
+		return 1;
+	}
+	g->phase = 1;
+	g->i = 0;
+	return 0;
 }
 
 /* ladder: online ascending, offline descending, and the reverse. */
@@ -216,12 +224,8 @@ static int gen_ladder(struct mp_gen *g, struct mp_trace_step *st)
 	uint64_t v[256];
 	size_t n;
 
-	if (g->phase == 0) {
-		if (need_devs(g, st, 2))
-			return 0;
-		g->phase = 1;
-		g->i = 0;
-	}
+	if (need_devs(g, st, 2))
+		return 0;
 	n = blocks(g, v, 256);
 	if (!n)
 		return -ENOSPC;
@@ -247,12 +251,8 @@ static int gen_zones(struct mp_gen *g, struct mp_trace_step *st)
 	uint64_t v[256];
 	size_t n;
 
-	if (g->phase == 0) {
-		if (need_devs(g, st, 2))
-			return 0;
-		g->phase = 1;
-		g->i = 0;
-	}
+	if (need_devs(g, st, 2))
+		return 0;
 	n = blocks(g, v, 256);
 	if (!n)
 		return -ENOSPC;
@@ -426,12 +426,8 @@ static int gen_inject(struct mp_gen *g, struct mp_trace_step *st)
 
 	if (!g->inject_ok)
 		return -ENOSPC;
-	if (g->phase == 0) {
-		if (need_devs(g, st, 1))
-			return 0;
-		g->phase = 1;
-		g->i = 0;
-	}
+	if (need_devs(g, st, 1))
+		return 0;
 	n = blocks(g, v, 64);
 	if (!n)
 		return -ENOSPC;
@@ -484,11 +480,8 @@ static int gen_storm(struct mp_gen *g, struct mp_trace_step *st)
 	uint64_t v[64];
 	size_t n;
 
-	if (g->phase == 0) {
-		if (need_devs(g, st, 2))
-			return 0;
-		g->phase = 1;
-	}
+	if (need_devs(g, st, 2))
+		return 0;
 	n = blocks(g, v, 64);
 	if (!n)
 		return -ENOSPC;
