@@ -110,6 +110,8 @@ static int journal_add(struct mp_session *s, const struct mp_journal_entry *e)
 	if (e->kind == MP_J_STATE)
 		r = journal_write(s, "state %" PRIu64 " %s %s\n", e->block, mp_state_name(e->state),
 				  e->zone[0] ? e->zone : "-");
+	else if (e->kind == MP_J_ATTR)
+		r = journal_write(s, "attr %s %s\n", e->path, e->value);
 	else
 		r = journal_write(s, "%s %s %s 0x%" PRIx64 " %" PRIu64 "\n",
 				  e->kind == MP_J_DEVICE ? "device" : "removed", e->dev.backend,
@@ -126,18 +128,24 @@ static void journal_undone(struct mp_session *s, size_t i)
 	journal_write(s, "undone %zu\n", i);
 }
 
+/* An attribute a journal may write back to: under /sys or /proc/sys, no "..". */
+static bool attr_path_ok(const char *p)
+{
+	return (!strncmp(p, "/sys/", 5) || !strncmp(p, "/proc/sys/", 10)) && !strstr(p, "/..");
+}
+
 /* Parse one journal line (NUL-terminated, no newline) into entries. */
 static int journal_line(char *line, struct mp_journal_entry **v, size_t *n)
 {
 	struct mp_journal_entry e = { 0 }, *nv;
-	char a[64], b[64], c[64], d[64], f5[64], extra[2];
+	char a[64], b[192], c[64], d[64], f5[64], extra[2];
 	size_t idx;
 	int k;
 
 	mp_rstrip(line);
 	if (!line[0] || line[0] == '#')
 		return 0;
-	k = sscanf(line, "%63s %63s %63s %63s %63s %1s", a, b, c, d, f5, extra);
+	k = sscanf(line, "%63s %191s %63s %63s %63s %1s", a, b, c, d, f5, extra);
 	if (k == 4 && !strcmp(a, "state") && mp_parse_u64(b, 10, &e.block) == 0 &&
 	    mp_state_parse(c) != MP_STATE_UNKNOWN && strlen(d) < sizeof(e.zone)) {
 		e.kind = MP_J_STATE;
@@ -151,6 +159,11 @@ static int journal_line(char *line, struct mp_journal_entry **v, size_t *n)
 		e.kind = !strcmp(a, "device") ? MP_J_DEVICE : MP_J_REMOVED;
 		snprintf(e.dev.backend, sizeof(e.dev.backend), "%s", b);
 		snprintf(e.dev.id, sizeof(e.dev.id), "%s", c);
+	} else if (k == 3 && !strcmp(a, "attr") && attr_path_ok(b) && strlen(b) < sizeof(e.path) &&
+		   strlen(c) < sizeof(e.value)) {
+		e.kind = MP_J_ATTR;
+		snprintf(e.path, sizeof(e.path), "%s", b);
+		snprintf(e.value, sizeof(e.value), "%s", c);
 	} else if (k == 2 && !strcmp(a, "undone") && sscanf(b, "%zu%1s", &idx, extra) == 1 &&
 		   idx < *n) {
 		(*v)[idx].undone = true;
@@ -428,6 +441,44 @@ void mp_session_device_removed(struct mp_session *s, const char *id)
 		}
 }
 
+int mp_session_set_attr(struct mp_session *s, const char *path, const char *value, char *why,
+			size_t len)
+{
+	struct mp_journal_entry e = { .kind = MP_J_ATTR };
+	char old[sizeof(e.value) + 1];
+	int r;
+
+	if (!attr_path_ok(path) || strlen(path) >= sizeof(e.path)) {
+		snprintf(why, len, "%s: not an attribute memplug changes", path);
+		return -EINVAL;
+	}
+	r = mp_read_str(s->root, path, old, sizeof(old));
+	if (r < 0) {
+		snprintf(why, len, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	mp_rstrip(old);
+	if (!strcmp(old, value))
+		return 0;
+	if (!old[0] || strlen(old) >= sizeof(e.value) || strpbrk(old, " \t\n")) {
+		snprintf(why, len, "%s holds \"%.40s\", which could not be written back", path, old);
+		return -EINVAL;
+	}
+	snprintf(e.path, sizeof(e.path), "%s", path);
+	snprintf(e.value, sizeof(e.value), "%s", old);
+	r = journal_add(s, &e);
+	if (r < 0) {
+		snprintf(why, len, "cannot journal %s: %s", path, strerror(-r));
+		return r;
+	}
+	r = mp_write_str_timeout(s->root, path, value, s->opts.timeout_ms, NULL);
+	if (r < 0) {
+		snprintf(why, len, "write of %s to %s: %s", value, path, strerror(-r));
+		journal_undone(s, s->njournal - 1);
+	}
+	return r;
+}
+
 bool mp_session_block_hotplugged(const struct mp_session *s, uint64_t id)
 {
 	if (mp_origin_of(s->origins, s->norigins, id))
@@ -636,6 +687,20 @@ int mp_session_restore(struct mp_session *s)
 			}
 			mp_logf(s->log, MP_LOG_INFO, "restored: added %s device %s back at 0x%" PRIx64,
 				e->dev.backend, e->dev.id, e->dev.addr);
+			journal_undone(s, i);
+			continue;
+		}
+		if (e->kind == MP_J_ATTR) {
+			int r = mp_write_str_timeout(s->root, e->path, e->value, s->opts.timeout_ms,
+						     NULL);
+
+			if (r < 0) {
+				mp_logf(s->log, MP_LOG_ERR, "could not put %s back to %s: %s", e->path,
+					e->value, strerror(-r));
+				failed++;
+				continue;
+			}
+			mp_logf(s->log, MP_LOG_INFO, "restored %s to %s", e->path, e->value);
 			journal_undone(s, i);
 			continue;
 		}

@@ -59,10 +59,13 @@ struct mp_device_ref {
 	uint64_t addr, size;
 };
 
-/* A journaled device change: added (undo: remove), removed (undo: add back). */
-
+/*
+ * A journaled change: a block's state, a device added (undo: remove) or
+ * removed (undo: add back), or a sysfs or /proc/sys attribute (undo: write
+ * its old value back).
+ */
 struct mp_journal_entry {
-	enum { MP_J_STATE, MP_J_DEVICE, MP_J_REMOVED } kind;
+	enum { MP_J_STATE, MP_J_DEVICE, MP_J_REMOVED, MP_J_ATTR } kind;
 	bool undone;
 	/* MP_J_STATE: the block's state and zone before the change */
 	uint64_t block;
@@ -70,11 +73,15 @@ struct mp_journal_entry {
 	char zone[16];
 	/* MP_J_DEVICE, MP_J_REMOVED */
 	struct mp_device_ref dev;
+	/* MP_J_ATTR: the file (under /sys or /proc/sys) and its value before */
+	char path[160];
+	char value[64];
 };
 
 /*
  * Parse the text of a journal file: "state ID STATE ZONE", "device|removed
- * BACKEND ID 0xADDR SIZE" and "undone INDEX" lines, "#" comments. Strict: a
+ * BACKEND ID 0xADDR SIZE", "attr PATH VALUE" and "undone INDEX" lines, "#"
+ * comments. Strict: a
  * bad line is -EBADMSG with a reason naming its number in why. *out (to
  * free; NULL when empty) and *n get the entries.
  */
@@ -133,6 +140,16 @@ int mp_session_journal_device(struct mp_session *s, const struct mp_device_ref *
 int mp_session_journal_removed(struct mp_session *s, const struct mp_device_ref *dev);
 /* Mark a journaled device as removed. */
 void mp_session_device_removed(struct mp_session *s, const char *id);
+
+/*
+ * Write value to the attribute at path (under /sys or /proc/sys, read and
+ * written through the session's root), journaled with the value it had, so
+ * that restore writes that back. Nothing is journaled when it already holds
+ * value. -EINVAL when the old value is not one word (it could not be
+ * written back); the reason is in why.
+ */
+int mp_session_set_attr(struct mp_session *s, const char *path, const char *value, char *why,
+			size_t len);
 
 /*
  * Journal a block's state as it is now, for changes made outside

@@ -44,7 +44,6 @@ struct mp_run {
 	unsigned steps;
 	bool armed_online, armed_offline;	/* notifier error injection */
 	unsigned refusal_logs;			/* kernel log lines of refused offlines */
-	char auto_online_orig[32];		/* auto_online_blocks before the run changed it */
 	uint64_t *check_free;			/* nr_free_pages at each check step */
 	size_t ncheck_free;
 	int restore_failed;
@@ -536,7 +535,7 @@ static int step_inject(struct mp_run *r, struct mp_trace_step *st)
 static int step_auto_online(struct mp_run *r, struct mp_trace_step *st)
 {
 	static const char *const ok[] = { "offline", "online", "online_kernel", "online_movable" };
-	const char *path = MP_SYS_MEMORY "/auto_online_blocks";
+	char why[256];
 	size_t i;
 	int e;
 
@@ -546,14 +545,13 @@ static int step_auto_online(struct mp_run *r, struct mp_trace_step *st)
 		outcome(st, "refused", "not a value of auto_online_blocks");
 		return 0;
 	}
-	if (!r->auto_online_orig[0] &&
-	    mp_read_str(r->root, path, r->auto_online_orig, sizeof(r->auto_online_orig)) < 0) {
-		outcome(st, "failed", "cannot read auto_online_blocks");
-		return 0;
-	}
-	e = mp_write_str_timeout(r->root, path, st->point, r->o.timeout_ms, NULL);
+	/* journaled: the session writes the old value back at the end */
+	e = mp_session_set_attr(r->s, MP_SYS_MEMORY "/auto_online_blocks", st->point, why,
+				sizeof(why));
 	stat_add(&r->stats[st->op], 0, e < 0);
-	if (e < 0)
+	if (e == -EINVAL)
+		outcome(st, "failed", "%s", why);
+	else if (e < 0)
 		outcome(st, "failed", "%s", errno_name(e));
 	else
 		outcome(st, "done", NULL);
@@ -842,11 +840,6 @@ int mp_run_finish(struct mp_run *r)
 		inject_write(r, "MEM_GOING_OFFLINE", 0);
 	if (r->armed_online)
 		inject_write(r, "MEM_GOING_ONLINE", 0);
-	if (r->auto_online_orig[0] &&
-	    mp_write_str_timeout(r->root, MP_SYS_MEMORY "/auto_online_blocks", r->auto_online_orig,
-				 r->o.timeout_ms, NULL) < 0)
-		mp_logf(r->log, MP_LOG_ERR, "could not put auto_online_blocks back to %s",
-			r->auto_online_orig);
 	if (r->s) {
 		/*
 		 * Memory onlined to a kernel zone can hold unmovable pages for

@@ -21,7 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < n; i++) {
 		assert(e[i].kind == MP_J_STATE || e[i].kind == MP_J_DEVICE ||
-		       e[i].kind == MP_J_REMOVED);
+		       e[i].kind == MP_J_REMOVED || e[i].kind == MP_J_ATTR);
+		assert(e[i].kind != MP_J_ATTR || (strstr(e[i].path, "/..") == NULL &&
+						  strlen(e[i].value) < sizeof(e[i].value)));
 		assert(strlen(e[i].zone) < sizeof(e[i].zone));
 		assert(strlen(e[i].dev.id) < sizeof(e[i].dev.id));
 		assert(e[i].kind != MP_J_STATE || e[i].state != MP_STATE_UNKNOWN);

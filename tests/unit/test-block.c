@@ -223,19 +223,23 @@ START_TEST(test_journal_parse)
 {
 	static const char good[] = "# memplug journal, pid 1\nstate 5 online Normal\n"
 				   "device qmp mp-dimm-1 0x100000000 134217728\nundone 1\n"
-				   "removed qmp d2 0x0 1\nstate 7 offline -";
+				   "removed qmp d2 0x0 1\nstate 7 offline -\n"
+				   "attr /sys/devices/system/memory/auto_online_blocks offline";
 	static const char nul[] = "state 5 online\0 -\n";
 	static const char *const bad[] = {
 		"state 5 online\n", "state x online -\n", "state 5 sideways -\n",
 		"undone 0\n", "device qmp id 100 1\n", "state 5 online - extra\n",
 		"state 5 online Normal\nundone 1\n",
+		/* attributes are written back at restore: only under /sys and /proc/sys */
+		"attr /etc/passwd x\n", "attr /sys/../etc/passwd x\n", "attr sys/x 1\n",
+		"attr /proc/sys/vm/nr_hugepages\n", "attr /proc/sys/vm/nr_hugepages 1 2\n",
 	};
 	struct mp_journal_entry *e;
 	char why[200], longline[600];
 	size_t n;
 
 	ck_assert_int_eq(mp_journal_parse(good, strlen(good), &e, &n, why, sizeof(why)), 0);
-	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(n, 5);
 	ck_assert_int_eq(e[0].kind, MP_J_STATE);
 	ck_assert_uint_eq(e[0].block, 5);
 	ck_assert_str_eq(e[0].zone, "Normal");
@@ -243,6 +247,9 @@ START_TEST(test_journal_parse)
 	ck_assert_uint_eq(e[1].dev.addr, 0x100000000);
 	ck_assert_int_eq(e[2].kind, MP_J_REMOVED);
 	ck_assert_str_eq(e[3].zone, "");
+	ck_assert_int_eq(e[4].kind, MP_J_ATTR);
+	ck_assert_str_eq(e[4].path, "/sys/devices/system/memory/auto_online_blocks");
+	ck_assert_str_eq(e[4].value, "offline");
 	free(e);
 	ck_assert_int_eq(mp_journal_parse("", 0, &e, &n, why, sizeof(why)), 0);
 	ck_assert_uint_eq(n, 0);
