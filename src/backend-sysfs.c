@@ -8,10 +8,12 @@
  *          space.
  *   dax    a device-dax instance (/sys/bus/dax/devices/daxX.Y) given to the
  *          kernel as System RAM by the kmem driver, and taken back by
- *          unbinding it (its blocks offline first); --qmp names the
- *          instance (default: the first one not bound to kmem). Where the
- *          kernel has the attribute, memmap_on_memory is left as the
- *          instance has it and reported.
+ *          unbinding it (its blocks offline first) and binding it to
+ *          device_dax again; --qmp names the instance (default: the first
+ *          one not bound to kmem). The device is the instance's range cut
+ *          to whole memory blocks, as kmem adds it. Where the kernel has the
+ *          attribute (6.8), memmap_on_memory is set as asked, journaled, and
+ *          reported.
  */
 #include "config.h"
 
@@ -94,21 +96,40 @@ static int dax_probe(struct mp_backend *be)
 	return 0;
 }
 
-/* The instance's range from its resource and size attributes. */
+/*
+ * The part of the instance kmem gives the kernel: its resource and size
+ * attributes, the start rounded up and the end down to whole memory blocks
+ * (what dev_dax_kmem_probe() adds), and its target_node.
+ */
 static int dax_range(struct mp_backend *be, const char *name, struct mp_device *d)
 {
+	uint64_t start, size, bs, end, node;
 	char path[160];
 	int r;
 
-	snprintf(path, sizeof(path), DAX_DEVS "/%s/resource", name);
-	r = mp_read_u64(be->root, path, 16, &d->addr);
+	snprintf(path, sizeof(path), DAX_DEVS "/%.63s/resource", name);
+	r = mp_read_u64(be->root, path, 16, &start);
 	if (r == 0) {
 		snprintf(path, sizeof(path), DAX_DEVS "/%.63s/size", name);
-		r = mp_read_u64(be->root, path, 10, &d->size);
+		r = mp_read_u64(be->root, path, 10, &size);
 	}
-	if (r < 0 || !d->size)
-		snprintf(be->why, sizeof(be->why), "%s: cannot read its resource and size", name);
-	return r < 0 ? r : d->size ? 0 : -EBADMSG;
+	if (r == 0)
+		r = mp_read_u64(be->root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
+	if (r < 0 || !bs || !size || start + size < start) {
+		snprintf(be->why, sizeof(be->why), "%.63s: cannot read its resource and size", name);
+		return r < 0 ? r : -EBADMSG;
+	}
+	end = (start + size) / bs * bs;
+	start = (start + bs - 1) / bs * bs;
+	if (end <= start) {
+		snprintf(be->why, sizeof(be->why), "%.63s holds no whole memory block", name);
+		return -EINVAL;
+	}
+	d->addr = start;
+	d->size = end - start;
+	snprintf(path, sizeof(path), DAX_DEVS "/%.63s/target_node", name);
+	d->node = mp_read_u64(be->root, path, 10, &node) == 0 && node < 4096 ? (int)node : -1;
+	return 0;
 }
 
 static bool bound_to(struct mp_backend *be, const char *name, const char *driver)
@@ -119,10 +140,64 @@ static bool bound_to(struct mp_backend *be, const char *name, const char *driver
 	return mp_exists(be->root, path) == 1;
 }
 
+/* Write the instance name to a driver's file (bind, unbind, new_id, remove_id). */
+static int drv_write(struct mp_backend *be, const char *driver, const char *file,
+		     const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", driver, file);
+	return mp_write_str_timeout(be->root, path, name, (unsigned)be->timeout_ms, NULL);
+}
+
+/* Hand the instance to driver: new_id (the dax bus binds on it), else bind. */
+static int dax_bind(struct mp_backend *be, const char *name, const char *driver)
+{
+	int r = drv_write(be, driver, "new_id", name);
+
+	if (bound_to(be, name, driver))
+		return 0;
+	r = drv_write(be, driver, "bind", name);
+	if (bound_to(be, name, driver))
+		return 0;
+	snprintf(be->why, sizeof(be->why), "bind %.63s to %s: %s", name, strrchr(driver, '/') + 1,
+		 strerror(r < 0 ? -r : ENODEV));
+	return r < 0 ? r : -ENODEV;
+}
+
+/* Where the kernel has the attribute: set it as asked (journaled), and say what it is. */
+static int dax_memmap(struct mp_backend *be, const char *name, const struct mp_add_opts *o)
+{
+	char path[160], val[8] = "";
+	int r;
+
+	snprintf(path, sizeof(path), DAX_DEVS "/%.63s/memmap_on_memory", name);
+	if (mp_exists(be->root, path) != 1) {
+		if (o->memmap_on_memory < 0)
+			return 0;
+		snprintf(be->why, sizeof(be->why),
+			 "%.63s has no memmap_on_memory attribute: the kernel predates it", name);
+		return -EOPNOTSUPP;
+	}
+	if (o->memmap_on_memory >= 0) {
+		if (!o->set_attr) {
+			snprintf(be->why, sizeof(be->why), "cannot journal %s", path);
+			return -EINVAL;
+		}
+		r = o->set_attr(o->userdata, path, o->memmap_on_memory ? "1" : "0", be->why,
+				sizeof(be->why));
+		if (r < 0)
+			return r;
+	}
+	if (mp_read_str(be->root, path, val, sizeof(val)) > 0)
+		mp_logf(be->log, MP_LOG_INFO, "%s: memmap_on_memory %s", name, mp_rstrip(val));
+	return 0;
+}
+
 static int dax_add(struct mp_backend *be, uint64_t size, const struct mp_add_opts *o,
 		   struct mp_device *out)
 {
-	char name[64] = "";
+	char name[64] = "", h[32], h2[32];
 	DIR *d;
 	struct dirent *de;
 	int r;
@@ -139,56 +214,66 @@ static int dax_add(struct mp_backend *be, uint64_t size, const struct mp_add_opt
 		if (d)
 			closedir(d);
 	}
-	if (!name[0] || strchr(name, '/')) {
+	if (!name[0] || strchr(name, '/') || !strcmp(name, "..")) {
 		snprintf(be->why, sizeof(be->why), "no device-dax instance free for kmem");
 		return -ENODEV;
 	}
 	memset(out, 0, sizeof(*out));
 	out->type = MP_DEV_OTHER;
-	out->node = -1;
 	snprintf(out->id, sizeof(out->id), "%s", name);
 	r = dax_range(be, name, out);
 	if (r < 0)
 		return r;
 	if (size && size != out->size) {
-		snprintf(be->why, sizeof(be->why), "%s holds %" PRIu64 " bytes, not %" PRIu64, name,
-			 out->size, size);
+		snprintf(be->why, sizeof(be->why), "%s gives %s in whole blocks, not %s", name,
+			 mp_human_size(out->size, h, sizeof(h)), mp_human_size(size, h2, sizeof(h2)));
 		return -EINVAL;
 	}
+	if (bound_to(be, name, KMEM)) {
+		snprintf(be->why, sizeof(be->why), "%s is already bound to kmem", name);
+		return -EBUSY;
+	}
 	if (bound_to(be, name, DEVICE_DAX)) {
-		r = mp_write_str_timeout(be->root, DEVICE_DAX "/unbind", name,
-					 (unsigned)be->timeout_ms, NULL);
+		r = drv_write(be, DEVICE_DAX, "unbind", name);
 		if (r < 0) {
 			snprintf(be->why, sizeof(be->why), "unbind %s from device_dax: %s", name,
 				 strerror(-r));
 			return r;
 		}
 	}
-	r = mp_write_str_timeout(be->root, KMEM "/new_id", name, (unsigned)be->timeout_ms, NULL);
-	if (r < 0 && !bound_to(be, name, KMEM))
-		r = mp_write_str_timeout(be->root, KMEM "/bind", name, (unsigned)be->timeout_ms, NULL);
-	if (r < 0 && !bound_to(be, name, KMEM)) {
-		snprintf(be->why, sizeof(be->why), "bind %s to kmem: %s", name, strerror(-r));
-		return r;
-	}
-	return 0;
+	/* the attribute can change only while kmem does not hold the instance */
+	r = dax_memmap(be, name, o);
+	if (r == 0)
+		r = dax_bind(be, name, KMEM);
+	if (r < 0 && !bound_to(be, name, DEVICE_DAX))
+		dax_bind(be, name, DEVICE_DAX);	/* as it was; the first reason stays */
+	return r;
 }
 
+/* Give the instance back to device_dax: kmem removes its memory (blocks offline first). */
 static int dax_remove(struct mp_backend *be, const struct mp_device *dev)
 {
+	char why[sizeof(be->why)];
 	int r;
 
 	if (!bound_to(be, dev->id, KMEM)) {
 		snprintf(be->why, sizeof(be->why), "%s is not bound to kmem", dev->id);
 		return -EINVAL;
 	}
-	r = mp_write_str_timeout(be->root, KMEM "/unbind", dev->id, (unsigned)be->timeout_ms, NULL);
+	r = drv_write(be, KMEM, "unbind", dev->id);
 	if (r < 0) {
 		snprintf(be->why, sizeof(be->why), "unbind %s from kmem: %s (are its blocks offline?)",
 			 dev->id, strerror(-r));
 		return r;
 	}
-	return 0;
+	/* kmem keeps the id from new_id: drop it, so that a rescan does not bind it again */
+	drv_write(be, KMEM, "remove_id", dev->id);
+	r = dax_bind(be, dev->id, DEVICE_DAX);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s", be->why);
+		snprintf(be->why, sizeof(be->why), "%s left kmem, but: %.400s", dev->id, why);
+	}
+	return r;
 }
 
 static int dax_query(struct mp_backend *be, struct mp_device **devs, size_t *n)
@@ -199,7 +284,7 @@ static int dax_query(struct mp_backend *be, struct mp_device **devs, size_t *n)
 	size_t nv = 0;
 
 	while (d && (de = readdir(d))) {
-		struct mp_device x = { .type = MP_DEV_OTHER, .node = -1 }, *nvp;
+		struct mp_device x = { .type = MP_DEV_OTHER }, *nvp;
 
 		if (strncmp(de->d_name, "dax", 3) || !bound_to(be, de->d_name, KMEM))
 			continue;

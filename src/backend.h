@@ -63,8 +63,18 @@ struct mp_add_opts {
 	uint64_t addr;		/* 0: the backend (QEMU) chooses */
 	int node;		/* -1: default */
 	const char *id;		/* virtio-mem: the device to grow; NULL: the first one */
+	int memmap_on_memory;	/* dax: set the instance's attribute to 0 or 1; -1: keep */
+	/*
+	 * Changes a setting for the backend, journaled so that it is written
+	 * back at the end (mp_session_set_attr); NULL: the backend changes none.
+	 */
+	int (*set_attr)(void *userdata, const char *path, const char *value, char *why,
+			size_t len);
+	void *userdata;
 };
-#define MP_ADD_OPTS_INIT { .type = MP_DEV_ANY, .addr = 0, .node = -1, .id = NULL }
+#define MP_ADD_OPTS_INIT                                                                       \
+	{ .type = MP_DEV_ANY, .addr = 0, .node = -1, .id = NULL, .memmap_on_memory = -1,       \
+	  .set_attr = NULL, .userdata = NULL }
 
 struct mp_backend;
 

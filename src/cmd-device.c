@@ -33,10 +33,11 @@ struct dev_args {
 	const char *device;	/* remove by device id */
 	bool remove;
 	struct mp_backend be;
+	struct mp_session *s;	/* while one runs */
 };
 
 enum { OPT_BACKEND = 'B', OPT_QMP = 0x200, OPT_TYPE, OPT_ADDR, OPT_NODE, OPT_ONLINE,
-       OPT_DEVICE };
+       OPT_DEVICE, OPT_MEMMAP };
 
 static const struct argp_option add_options[] = {
 	{ "backend", OPT_BACKEND, "NAME", 0, "How to add: qmp (default), dax or probe", 0 },
@@ -46,6 +47,8 @@ static const struct argp_option add_options[] = {
 	{ "addr", OPT_ADDR, "ADDR", 0, "Physical address of a DIMM (default: QEMU picks)", 0 },
 	{ "node", OPT_NODE, "N", 0, "NUMA node of a DIMM", 0 },
 	{ "online", OPT_ONLINE, "ZONE", 0, "Online the new blocks: auto, kernel or movable", 0 },
+	{ "memmap-on-memory", OPT_MEMMAP, "yes|no", 0,
+	  "dax: set the instance's memmap_on_memory first (put back at the end)", 0 },
 	{ 0 }
 };
 
@@ -108,6 +111,12 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 	case OPT_DEVICE:
 		a->device = arg;
 		return 0;
+	case OPT_MEMMAP:
+		if (!strcmp(arg, "yes") || !strcmp(arg, "no"))
+			a->add.memmap_on_memory = !strcmp(arg, "yes");
+		else
+			argp_error(state, "--memmap-on-memory takes yes or no, not \"%s\"", arg);
+		return 0;
 	case ARGP_KEY_ARG:
 		if (a->remove) {
 			if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
@@ -120,8 +129,11 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "\"%s\" is not a size (256M, 1G)", arg);
 		return 0;
 	case ARGP_KEY_END:
-		if (!a->remove && !a->size)
+		/* a dax instance has its own size */
+		if (!a->remove && !a->size && !(a->backend && !strcmp(a->backend, "dax")))
 			argp_error(state, "how much? (SIZE such as 256M)");
+		if (a->add.memmap_on_memory >= 0 && !(a->backend && !strcmp(a->backend, "dax")))
+			argp_error(state, "--memmap-on-memory is for --backend dax");
 		if (a->remove && !a->device && !a->sel.nranges && !a->sel.nphys)
 			argp_error(state, "which memory? (--device ID, or the blocks: 32-33)");
 		return 0;
@@ -139,7 +151,8 @@ static const struct argp_child dev_children[] = {
 static const struct argp add_argp = {
 	add_options, dev_parse, "SIZE",
 	"Hot-add SIZE of memory and wait for its blocks; --online onlines them.\v"
-	"The device is removed again at the end unless --no-restore. See memplug(8).",
+	"dax takes the instance's size when SIZE is not given. The device is removed\n"
+	"again at the end unless --no-restore. See memplug(8).",
 	dev_children, NULL, NULL
 };
 
@@ -200,6 +213,8 @@ static int undo_remove(void *userdata, const struct mp_device_ref *ref, char *wh
 		snprintf(why, len, "cannot watch uevents: %s", strerror(-r));
 		return r;
 	}
+	if (!strcmp(a->be.ops->name, "dax"))
+		a->be.target = ref->id;	/* the instance, given to kmem again */
 	r = a->be.ops->add(&a->be, ref->size, &o, &d);
 	if (r < 0) {
 		snprintf(why, len, "%s", a->be.why);
@@ -216,6 +231,18 @@ static int undo_remove(void *userdata, const struct mp_device_ref *ref, char *wh
 out:
 	mp_uevents_free(u);
 	return r;
+}
+
+/* The backend's setting changes, journaled in the running session. */
+static int set_attr(void *userdata, const char *path, const char *value, char *why, size_t len)
+{
+	struct dev_args *a = userdata;
+
+	if (!a->s) {
+		snprintf(why, len, "no session to journal %s", path);
+		return -EINVAL;
+	}
+	return mp_session_set_attr(a->s, path, value, why, len);
 }
 
 /* Set up and probe the backend, or say why not. */
@@ -256,7 +283,8 @@ static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)
 		return MP_EXIT_USAGE;
 	}
 	if (a->opts.dry_run) {
-		printf("would add %s through %s\n", mp_human_size(a->size, h, sizeof(h)),
+		printf("would add %s through %s\n",
+		       a->size ? mp_human_size(a->size, h, sizeof(h)) : "an instance",
 		       a->be.ops->name);
 		return MP_EXIT_OK;
 	}
@@ -265,6 +293,9 @@ static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)
 	r = mp_ctx_session(a->ctx, root, &a->opts, &s);
 	if (r)
 		return r;
+	a->s = s;
+	a->add.set_attr = set_attr;
+	a->add.userdata = a;
 	r = mp_uevents_new(root, &u);
 	if (r < 0) {
 		mp_err("cannot watch uevents: %s", strerror(-r));
@@ -272,8 +303,9 @@ static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)
 	}
 	r = a->be.ops->add(&a->be, a->size, &a->add, &d);
 	if (r < 0) {
-		mp_err("add of %s through %s failed: %s", mp_human_size(a->size, h, sizeof(h)),
-		       a->be.ops->name, a->be.why);
+		mp_err("add of %s through %s failed: %s",
+		       a->size ? mp_human_size(a->size, h, sizeof(h)) : "memory", a->be.ops->name,
+		       a->be.why);
 		status = MP_EXIT_PARTIAL;
 		goto out;
 	}
@@ -380,7 +412,9 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 		       mp_human_size(d->size, h, sizeof(h)), d->addr);
 		return MP_EXIT_OK;
 	}
-	a->opts.readd_device = strcmp(a->be.ops->name, "qmp") ? NULL : undo_remove;
+	a->opts.readd_device = strcmp(a->be.ops->name, "qmp") && strcmp(a->be.ops->name, "dax")
+				       ? NULL
+				       : undo_remove;
 	a->opts.userdata = a;
 	a->opts.allow_boot_memory = true;	/* the device's blocks are hot-plugged by definition */
 	r = mp_ctx_session(a->ctx, root, &a->opts, &s);

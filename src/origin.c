@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -81,8 +80,13 @@ int mp_iomem_origins(const char *buf, size_t len, uint64_t block_size, struct mp
 		const char *dev;
 
 		pos += ll + (nl != NULL);
-		/* top level only: nested resources are indented; no line of interest is long */
-		if (!ll || ll >= sizeof(line) || isspace((unsigned char)p[0]))
+		/*
+		 * at any depth: kmem's range sits inside its dax instance, itself
+		 * inside the region (pmem, Soft Reserved); no line of interest is long
+		 */
+		while (ll && (*p == ' ' || *p == '\t'))
+			p++, ll--;
+		if (!ll || ll >= sizeof(line))
 			continue;
 		memcpy(line, p, ll);
 		line[ll] = '\0';

@@ -270,7 +270,12 @@ END_TEST
 /* /proc/iomem: hot-pluggable ranges kept as ranges, however large they claim to be. */
 START_TEST(test_iomem_origins)
 {
+	/* the first lines as a Debian 6.12 guest shows dax0.0 given to kmem (tests/qemu/dax.sh) */
 	static const char text[] = "00000000-00000fff : Reserved\n"
+				   "18000000-3fffffff : Persistent Memory (legacy)\n"
+				   "  18000000-181fffff : namespace0.0\n"
+				   "  20000000-3fffffff : dax0.0\n"
+				   "    20000000-3fffffff : System RAM (kmem)\n"
 				   "100000000-17fffffff : System RAM (kmem)\n"
 				   "  100000000-17fffffff : dax0.0\n"
 				   "0-ffffffffffffffff : System RAM (virtio_mem)\n"
@@ -280,13 +285,17 @@ START_TEST(test_iomem_origins)
 	size_t n = 0;
 
 	ck_assert_int_eq(mp_iomem_origins(text, strlen(text), 128 << 20, &o, &n), 0);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_uint_eq(o[0].first, 32);
-	ck_assert_uint_eq(o[0].last, 47);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(o[0].first, 4);
+	ck_assert_uint_eq(o[0].last, 7);
 	ck_assert_str_eq(o[0].device, "kmem");
-	ck_assert_uint_eq(o[1].last, UINT64_MAX / (128 << 20));
+	ck_assert_uint_eq(o[1].first, 32);
+	ck_assert_uint_eq(o[1].last, 47);
+	ck_assert_str_eq(o[1].device, "kmem");
+	ck_assert_uint_eq(o[2].last, UINT64_MAX / (128 << 20));
 	ck_assert_str_eq(mp_origin_of(o, n, 40), "kmem");
-	ck_assert_ptr_null(mp_origin_of(o, 1, 48));
+	ck_assert_ptr_null(mp_origin_of(o, 2, 48));
+	ck_assert_ptr_null(mp_origin_of(o, 2, 3));
 	free(o);
 }
 END_TEST
