@@ -219,14 +219,15 @@ static int check_pages(const struct mp_snapshot *now, const struct mp_check_opts
 			numbers(x, 0, (int64_t)k->cls[MP_KPC_NOPAGE], "pages");
 			pfns(x, k->first_pfn, last);
 		}
+		/* seen: the pages read (all of the block, or a sample after a step) */
 		if ((!b->present || b->state == MP_STATE_OFFLINE) &&
-		    k->cls[MP_KPC_NOPAGE] != k->npages) {
+		    k->cls[MP_KPC_NOPAGE] != k->seen) {
 			x = mp_findings_add(out, MP_FIND_STATE, (int64_t)b->id, o->step,
 					    "%s block has pages that read as online memory",
 					    b->present ? "offline" : "removed");
 			if (!x)
 				return -ENOMEM;
-			numbers(x, (int64_t)k->npages, (int64_t)k->cls[MP_KPC_NOPAGE],
+			numbers(x, (int64_t)k->seen, (int64_t)k->cls[MP_KPC_NOPAGE],
 				"NOPAGE pages");
 			pfns(x, k->first_pfn, last);
 		}

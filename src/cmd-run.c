@@ -34,13 +34,15 @@ struct run_args {
 	const char *backend, *target, *dir, *trace, *json;
 	bool ktap;
 	bool no_step_checks;
+	bool step_kpf_all;
 	uint64_t dimm_size;
 	unsigned max_devs;
 	struct mp_selector sel;
 };
 
 enum { OPT_SCENARIO = 'S', OPT_SEED = 0x300, OPT_STEPS, OPT_DURATION, OPT_BACKEND, OPT_QMP,
-       OPT_DIR, OPT_TRACE, OPT_JSON, OPT_KTAP, OPT_SIZE, OPT_MAXDEV, OPT_LIST, OPT_NOSTEP };
+       OPT_DIR, OPT_TRACE, OPT_JSON, OPT_KTAP, OPT_SIZE, OPT_MAXDEV, OPT_LIST, OPT_NOSTEP,
+       OPT_STEPKPF };
 
 static const struct argp_option run_options[] = {
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
@@ -60,6 +62,9 @@ static const struct argp_option run_options[] = {
 	{ "list-scenarios", OPT_LIST, NULL, 0, "Print the scenarios and what they aim at", 0 },
 	{ "no-step-checks", OPT_NOSTEP, NULL, 0,
 	  "Check only at check steps and at the end (the read-back and the kernel log stay)", 0 },
+	{ "step-kpageflags", OPT_STEPKPF, "sample|all", 0,
+	  "After a step, read the kpageflags of the blocks it touched in part (a turning "
+	  "sixteenth and the head, the default) or all; check steps and the end read all", 0 },
 	{ 0 }
 };
 
@@ -124,6 +129,11 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_KTAP:
 		a->ktap = true;
+		return 0;
+	case OPT_STEPKPF:
+		if (strcmp(arg, "all") && strcmp(arg, "sample"))
+			argp_error(state, "--step-kpageflags takes sample or all, not \"%s\"", arg);
+		a->step_kpf_all = !strcmp(arg, "all");
 		return 0;
 	case OPT_NOSTEP:
 		a->no_step_checks = true;
@@ -288,6 +298,7 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 	ro.timeout_ms = a.opts.timeout_ms;
 	ro.allow_boot_memory = a.opts.allow_boot_memory;
 	ro.check_steps = !a.no_step_checks;
+	ro.step_kpf_all = a.step_kpf_all;
 	ro.dir = a.dir;
 	ro.trace_path = a.trace;
 	ro.header.seed = a.seed;

@@ -739,8 +739,10 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 		return;
 	/*
 	 * Read only what the step can have changed: the kpageflags of its
-	 * blocks, the page tables when memory came or went; the rest of the
-	 * previous reading stands. A check step reads everything.
+	 * blocks (a sample, unless --step-kpageflags all: a block's flags cost
+	 * about as much to read as onlining it under TCG), the page tables when
+	 * memory came or went; the rest of the previous reading stands. A check
+	 * step reads everything.
 	 */
 	so.readings = 1;
 	so.settle = false;
@@ -751,6 +753,8 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 		if (!nids)
 			ids[0] = UINT64_MAX;	/* none */
 		so.ptdump = st->op == MP_T_ADD || st->op == MP_T_REMOVE;
+		so.kpf_sample = !r->o.step_kpf_all;
+		so.kpf_sample_seq = r->steps;
 	}
 	if (mp_snapshot_take(r->root, &so, r->log, &now) < 0)
 		return;

@@ -24,6 +24,7 @@ struct mp_run_opts {
 	unsigned timeout_ms;		/* every write and wait */
 	bool allow_boot_memory;
 	bool check_steps;		/* invariants after each step (default on) */
+	bool step_kpf_all;		/* after a step, all kpageflags of its blocks, not a sample */
 	const char *dir;		/* run folder: trace, timeline.csv; NULL: none */
 	const char *trace_path;		/* the trace there (default DIR/trace) */
 	struct mp_trace_header header;	/* seed and scenario set by the caller */

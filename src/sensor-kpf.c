@@ -137,7 +137,7 @@ static void add_run(struct mp_kpf_summary *s, uint64_t f, uint64_t pfn, uint64_t
 
 void mp_kpf_summary_add(struct mp_kpf_summary *s, const uint64_t *w, size_t n)
 {
-	uint64_t pfn = s->first_pfn + s->seen;
+	uint64_t pfn = s->first_pfn + s->seen + s->skipped;
 	size_t i = 0;
 
 	while (i < n) {
@@ -153,7 +153,7 @@ void mp_kpf_summary_add(struct mp_kpf_summary *s, const uint64_t *w, size_t n)
 
 void mp_kpf_summary_add_beyond(struct mp_kpf_summary *s, uint64_t n)
 {
-	add_run(s, KPF_BIT(KPF_NOPAGE), s->first_pfn + s->seen, n);
+	add_run(s, KPF_BIT(KPF_NOPAGE), s->first_pfn + s->seen + s->skipped, n);
 	s->beyond += n;
 	s->seen += n;
 }
@@ -204,9 +204,21 @@ static int read_one(struct job *j, struct mp_kpf_request *rq, uint64_t *buf)
 	mp_kpf_summary_init(&rq->sum, rq->first_pfn, rq->npages);
 	while (left) {
 		size_t want = left < MP_KPF_BATCH ? (size_t)left : MP_KPF_BATCH;
-		ssize_t r = pread_full(j->flags_fd, buf, want * 8, (off_t)(pfn * 8));
+		ssize_t r;
 		size_t got;
 
+		if (rq->hole_len && pfn == rq->hole_start) {
+			uint64_t h = rq->hole_len < left ? rq->hole_len : left;
+
+			rq->sum.skipped += h;
+			rq->sum.lead_open = false;	/* the lead ends where reading stops */
+			pfn += h;
+			left -= h;
+			continue;
+		}
+		if (rq->hole_len && pfn < rq->hole_start && rq->hole_start - pfn < want)
+			want = (size_t)(rq->hole_start - pfn);
+		r = pread_full(j->flags_fd, buf, want * 8, (off_t)(pfn * 8));
 		if (r < 0)
 			return (int)r;
 		got = (size_t)r / 8;
@@ -218,8 +230,13 @@ static int read_one(struct job *j, struct mp_kpf_request *rq, uint64_t *buf)
 			mp_kpc_summary_add(&rq->sum, buf, (size_t)r / 8);
 		}
 		if (got < want) {
-			/* past the last dumpable PFN: no memmap there */
-			mp_kpf_summary_add_beyond(&rq->sum, left - got);
+			/* past the last dumpable PFN: no memmap there (a hole ahead stays unread) */
+			uint64_t rest = left - got, h = 0;
+
+			if (rq->hole_len && pfn + got <= rq->hole_start)
+				h = rq->hole_len < rest ? rq->hole_len : rest;
+			mp_kpf_summary_add_beyond(&rq->sum, rest - h);
+			rq->sum.skipped += h;
 			break;
 		}
 		pfn += got;

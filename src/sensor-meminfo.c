@@ -69,17 +69,61 @@ ssize_t mp_read_all(const struct mp_root *root, const char *path, char **out)
 void mp_counters_clear(struct mp_counters *c)
 {
 	free(c->v);
+	free(c->slot);
 	c->v = NULL;
-	c->n = 0;
+	c->slot = NULL;
+	c->n = c->nslot = 0;
 	c->node = -1;
+}
+
+/* FNV-1a: vmstat has ~180 names, looked up once each per reading and by the checks */
+static size_t name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+/* The slot of name: its entry, or the empty slot where it would go. */
+static uint32_t *slot_of(const struct mp_counters *c, const char *name)
+{
+	size_t mask = c->nslot - 1, i = name_hash(name) & mask;
+
+	while (c->slot[i] && strcmp(c->v[c->slot[i] - 1].name, name))
+		i = (i + 1) & mask;
+	return &c->slot[i];
 }
 
 static struct mp_counter *find(const struct mp_counters *c, const char *name)
 {
+	uint32_t *sl;
+
+	if (!c->nslot)
+		return NULL;
+	sl = slot_of(c, name);
+	return *sl ? &c->v[*sl - 1] : NULL;
+}
+
+/* Keep the table at most half full: rebuild it twice as large. */
+static int grow_slots(struct mp_counters *c)
+{
+	size_t ns = c->nslot ? c->nslot * 2 : 64;
+	uint32_t *old = c->slot;
+
+	if ((c->n + 1) * 2 <= c->nslot)
+		return 0;
+	c->slot = calloc(ns, sizeof(*c->slot));
+	if (!c->slot) {
+		c->slot = old;
+		return -ENOMEM;
+	}
+	c->nslot = ns;
+	free(old);
 	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->v[i].name, name))
-			return &c->v[i];
-	return NULL;
+		*slot_of(c, c->v[i].name) = (uint32_t)i + 1;
+	return 0;
 }
 
 int mp_counters_get(const struct mp_counters *c, const char *name, uint64_t *out)
@@ -105,9 +149,12 @@ int mp_counters_set(struct mp_counters *c, const char *name, uint64_t value)
 
 	if (!k) {
 		struct mp_counter *nv;
+		size_t len = strlen(name);
 
-		if (strlen(name) >= sizeof(k->name))
+		if (len >= sizeof(k->name))
 			return -ENAMETOOLONG;
+		if (c->n >= UINT32_MAX - 1 || grow_slots(c) < 0)
+			return -ENOMEM;
 		if (c->n == 0 || (c->n >= 16 && !(c->n & (c->n - 1)))) {
 			size_t cap = c->n < 16 ? 16 : c->n * 2;
 
@@ -117,7 +164,8 @@ int mp_counters_set(struct mp_counters *c, const char *name, uint64_t value)
 			c->v = nv;
 		}
 		k = &c->v[c->n++];
-		snprintf(k->name, sizeof(k->name), "%s", name);
+		memcpy(k->name, name, len + 1);
+		*slot_of(c, name) = (uint32_t)c->n;
 	}
 	k->value = value;
 	return 0;
@@ -207,12 +255,23 @@ int mp_vmstat_parse(const char *buf, size_t len, struct mp_counters *c)
 
 	mp_counters_clear(c);
 	while (p < end) {
-		char name[64], val[32], extra;
+		char *name = line, *val;
+		size_t nl, vl;
 		uint64_t v;
 
+		/* "name value": two words, no more (a tokenizer, not sscanf: ~180 lines a reading) */
 		next_line(&p, end, line, sizeof(line));
-		if (sscanf(line, "%63s %31s %c", name, val, &extra) != 2)
+		while (isspace((unsigned char)*name))
+			name++;
+		nl = strcspn(name, " \t\n\v\f\r");
+		val = name + nl;
+		while (isspace((unsigned char)*val))
+			val++;
+		vl = strcspn(val, " \t\n\v\f\r");
+		if (!nl || nl > 63 || !vl || vl > 31 || val[vl + strspn(val + vl, " \t\n\v\f\r")])
 			continue;
+		name[nl] = '\0';
+		val[vl] = '\0';
 		if (!parse_num(val, &v))
 			continue;
 		r = mp_counters_set(c, name, v);

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,8 @@ const struct mp_zone *mp_zoneinfo_find(const struct mp_zoneinfo *zi, int node, c
 	return NULL;
 }
 
+#define WORD(t, len, w) ((len) == sizeof(w) - 1 && !memcmp((t), (w), sizeof(w) - 1))
+
 int mp_zoneinfo_parse(const char *buf, size_t len, struct mp_zoneinfo *zi)
 {
 	const char *p = buf, *end = buf + len;
@@ -39,7 +42,9 @@ int mp_zoneinfo_parse(const char *buf, size_t len, struct mp_zoneinfo *zi)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
 		char line[256], key[32], name[MP_ZONE_NAME_LEN + 8];
+		const char *tok;
 		unsigned long long v;
+		size_t tl;
 		int node;
 
 		if (n >= sizeof(line))
@@ -48,7 +53,13 @@ int mp_zoneinfo_parse(const char *buf, size_t len, struct mp_zoneinfo *zi)
 		line[n] = '\0';
 		p = nl ? nl + 1 : end;
 
-		if (sscanf(line, "Node %d, zone %23s", &node, name) == 2) {
+		/* most lines are counters nobody reads here: look at the first word first */
+		tok = line;
+		while (isspace((unsigned char)*tok))
+			tok++;
+		tl = strcspn(tok, " \t\n\v\f\r");
+		if (!strncmp(line, "Node", 4) &&
+		    sscanf(line, "Node %d, zone %23s", &node, name) == 2) {
 			if (node < 0 || strlen(name) >= MP_ZONE_NAME_LEN) {
 				cur = NULL;
 				continue;
@@ -70,15 +81,20 @@ int mp_zoneinfo_parse(const char *buf, size_t len, struct mp_zoneinfo *zi)
 		}
 		if (!cur)
 			continue;
-		if (sscanf(line, " pages free %llu", &v) == 1) {
-			cur->free = v;
+		if (!strncmp(tok, "pages", 5)) {
+			if (sscanf(line, " pages free %llu", &v) == 1)
+				cur->free = v;
 			continue;
 		}
-		if (sscanf(line, " start_pfn: %llu", &v) == 1) {
-			cur->start_pfn = v;
-			cur->have_start_pfn = true;
+		if (!strncmp(tok, "start_pfn:", 10)) {
+			if (sscanf(line, " start_pfn: %llu", &v) == 1) {
+				cur->start_pfn = v;
+				cur->have_start_pfn = true;
+			}
 			continue;
 		}
+		if (!WORD(tok, tl, "spanned") && !WORD(tok, tl, "present") && !WORD(tok, tl, "managed"))
+			continue;
 		if (sscanf(line, " %31s %llu", key, &v) != 2)
 			continue;
 		if (!strcmp(key, "spanned"))

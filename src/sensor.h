@@ -43,6 +43,9 @@ struct mp_counters {
 	size_t n;
 	struct mp_counter *v;
 	int node;		/* the node of a nodeN/meminfo, else -1 */
+	/* index of v by name (open addressing, entries are index + 1) */
+	uint32_t *slot;
+	size_t nslot;
 };
 
 void mp_counters_clear(struct mp_counters *c);
@@ -116,6 +119,7 @@ const char *mp_kpf_name(unsigned bit);
 struct mp_kpf_summary {
 	uint64_t first_pfn, npages;	/* the range summarised */
 	uint64_t seen;			/* pages accounted so far */
+	uint64_t skipped;		/* pages of the range left unread (a sample) */
 	uint64_t beyond;		/* pages past the end of kpageflags (counted NOPAGE) */
 	uint64_t cls[MP_KPC_COUNT];
 	uint64_t bits[64];
@@ -144,6 +148,8 @@ void mp_kpc_summary_add(struct mp_kpf_summary *s, const uint64_t *c, size_t n);
 
 struct mp_kpf_request {
 	uint64_t first_pfn, npages;
+	/* [hole_start, hole_start + hole_len) of the range is not read (a sample) */
+	uint64_t hole_start, hole_len;
 	struct mp_kpf_summary sum;	/* filled in */
 	int err;			/* 0, or -errno for this range */
 };

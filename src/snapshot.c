@@ -144,6 +144,22 @@ static void settle(struct mp_root *root, const struct mp_snap_opts *o, const str
 	mp_logf(log, MP_LOG_INFO, "settle: %s", s->settle_note);
 }
 
+/*
+ * A sampled request of a block of bp pages: its head (bp/32: a memmap on
+ * memory takes 1/64 of it with a 64-byte struct page) and slice seq % 16,
+ * read as one range with a hole between them.
+ */
+static void sample(struct mp_kpf_request *rq, unsigned seq, uint64_t bp)
+{
+	uint64_t w = bp / MP_KPF_SLICES, slice = seq % MP_KPF_SLICES;
+
+	rq->npages = (slice + 1) * w;
+	if (slice) {
+		rq->hole_start = rq->first_pfn + bp / 32;
+		rq->hole_len = slice * w - bp / 32;
+	}
+}
+
 int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
 		     struct mp_snapshot **out)
 {
@@ -228,8 +244,11 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 				continue;
 			}
 			idx[nr] = i;
-			rq[nr++] = (struct mp_kpf_request){ .first_pfn = s->blocks[i].id * bp,
-							    .npages = bp };
+			rq[nr] = (struct mp_kpf_request){ .first_pfn = s->blocks[i].id * bp,
+							  .npages = bp };
+			if (o->kpf_sample && o->nkpf_only && o->reuse && bp >= 32 * MP_KPF_SLICES)
+				sample(&rq[nr], o->kpf_sample_seq + (unsigned)s->blocks[i].id, bp);
+			nr++;
 		}
 		r = nr ? mp_kpf_read(root, rq, nr, false, 2, &s->kpf_avail) : 0;
 		if (!nr && o->reuse)

@@ -60,7 +60,17 @@ struct mp_snap_opts {
 	const uint64_t *kpf_only;
 	size_t nkpf_only;
 	const struct mp_snapshot *reuse;
+	/*
+	 * With kpf_only: read a sample of each of those blocks, not all of it:
+	 * its first 1/32 (where a memmap on memory lives) and one 1/16 slice,
+	 * the slice turning with kpf_sample_seq (a step count) and the block.
+	 */
+	bool kpf_sample;
+	unsigned kpf_sample_seq;
 };
+
+/* Slices of a block a sampled kpageflags reading turns through. */
+#define MP_KPF_SLICES 16
 
 int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
 		     struct mp_snapshot **out);

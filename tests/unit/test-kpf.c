@@ -137,27 +137,46 @@ START_TEST(test_kpf_classes)
 }
 END_TEST
 
-/* The reader on a recorded file planted as /proc/kpageflags of a tree. */
-START_TEST(test_kpf_reader)
+/* A tree in dir whose /proc/kpageflags holds raw; its root. */
+static struct mp_root *plant(char *dir, const unsigned char *raw, size_t len)
 {
-	char tmpl[] = "/tmp/memplug-kpf-XXXXXX", path[512], cmd[1200], src[1024];
-	struct mp_kpf_request rq[3];
-	struct mp_avail av = { 0 };
 	struct mp_root *root;
-	char *dir = mkdtemp(tmpl);
+	char path[512];
 	FILE *f;
-	size_t len;
-	unsigned char *raw = (unsigned char *)fx_slurp(bins[6], &len);
 
 	ck_assert_ptr_nonnull(dir);
 	snprintf(path, sizeof(path), "%s/proc", dir);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
-	/* PFNs 0..32767: the recorded block; nothing past it */
 	snprintf(path, sizeof(path), "%s/proc/kpageflags", dir);
 	f = fopen(path, "wb");
-	fwrite(raw, 1, len, f);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(raw, 1, len, f), len);
 	fclose(f);
 	ck_assert_int_eq(mp_root_new(dir, &root), 0);
+	return root;
+}
+
+static void unplant(struct mp_root *root, const char *dir)
+{
+	char cmd[1200];
+
+	mp_root_free(root);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The reader on a recorded file planted as /proc/kpageflags of a tree. */
+START_TEST(test_kpf_reader)
+{
+	char tmpl[] = "/tmp/memplug-kpf-XXXXXX";
+	struct mp_kpf_request rq[3];
+	struct mp_avail av = { 0 };
+	char *dir = mkdtemp(tmpl);
+	size_t len;
+	unsigned char *raw = (unsigned char *)fx_slurp(bins[6], &len);
+	/* PFNs 0..32767: the recorded block; nothing past it */
+	struct mp_root *root = plant(dir, raw, len);
+
 	rq[0] = (struct mp_kpf_request){ .first_pfn = 0, .npages = 32768 };
 	rq[1] = (struct mp_kpf_request){ .first_pfn = 16384, .npages = 32768 };
 	rq[2] = (struct mp_kpf_request){ .first_pfn = 100000, .npages = 10 };
@@ -171,10 +190,51 @@ START_TEST(test_kpf_reader)
 	ck_assert_int_eq(mp_kpf_read(root, rq, 1, true, 1, &av), -ENOENT);
 	ck_assert(!av.ok);
 	ck_assert(strstr(av.why, "kpagecount"));
-	mp_root_free(root);
-	fx_path(src, sizeof(src), "x");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	unplant(root, dir);
+	free(raw);
+}
+END_TEST
+
+/*
+ * A sampled reading (the head and one slice, a hole between): it counts
+ * exactly the pages it read, as a plain loop over the raw words does, puts
+ * a poisoned page at its own PFN, and misses one in the hole.
+ */
+START_TEST(test_kpf_sample)
+{
+	char tmpl[] = "/tmp/memplug-kpf-XXXXXX";
+	struct mp_kpf_request rq[2];
+	struct mp_avail av = { 0 };
+	struct mp_root *root;
+	char *dir = mkdtemp(tmpl);
+	size_t len;
+	unsigned char *raw = (unsigned char *)fx_slurp(bins[6], &len);
+	uint64_t buddy = 0, poison = KPF_BIT(KPF_HWPOISON);
+
+	ck_assert_uint_eq(len, 32768 * 8);
+	/* poison PFN 3000 (in the hole) and 7000 (in the slice) */
+	for (int b = 0; b < 8; b++) {
+		raw[3000 * 8 + b] |= (unsigned char)(poison >> (8 * b));
+		raw[7000 * 8 + b] |= (unsigned char)(poison >> (8 * b));
+	}
+	for (size_t i = 0; i < 8192; i++)
+		if (i < 1024 || i >= 6144)
+			buddy += (le64(raw + 8 * i) >> KPF_BUDDY) & 1;
+	root = plant(dir, raw, len);
+	/* slice 3 of 16 of a 32768-page block: [0, 1024) and [6144, 8192) */
+	rq[0] = (struct mp_kpf_request){ .first_pfn = 0, .npages = 8192, .hole_start = 1024,
+					 .hole_len = 5120 };
+	rq[1] = (struct mp_kpf_request){ .first_pfn = 0, .npages = 32768 };
+	ck_assert_int_eq(mp_kpf_read(root, rq, 2, false, 1, &av), 0);
+	ck_assert_uint_eq(rq[0].sum.seen, 3072);
+	ck_assert_uint_eq(rq[0].sum.skipped, 5120);
+	ck_assert_uint_eq(rq[0].sum.bits[KPF_BUDDY], buddy);
+	ck_assert_uint_eq(rq[0].sum.nhwpoison, 1);
+	ck_assert_uint_eq(rq[0].sum.first_hwpoison, 7000);
+	ck_assert_uint_eq(rq[1].sum.nhwpoison, 2);
+	ck_assert_uint_eq(rq[1].sum.first_hwpoison, 3000);
+	ck_assert_uint_eq(rq[0].sum.self_hosted, rq[1].sum.self_hosted);
+	unplant(root, dir);
 	free(raw);
 }
 END_TEST
@@ -188,6 +248,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_kpf_fresh_block);
 	tcase_add_test(tc, test_kpf_classes);
 	tcase_add_test(tc, test_kpf_reader);
+	tcase_add_test(tc, test_kpf_sample);
 	suite_add_tcase(s, tc);
 	return s;
 }
