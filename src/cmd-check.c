@@ -37,6 +37,7 @@ struct snap_args {
 	uint64_t tolerance;
 	uint64_t injected[64];
 	size_t ninjected;
+	char why[300];		/* why a snapshot could not be taken */
 };
 
 static const struct argp_option snapshot_options[] = {
@@ -206,6 +207,8 @@ static int take(struct snap_args *a, struct mp_root *root, const struct mp_snaps
 		o.kmsg_keep = true;
 		o.kmsg_after = base->kmsg.last_seq;
 	}
+	o.why = a->why;
+	o.wlen = sizeof(a->why);
 	r = mp_snapshot_take(root, &o, &a->ctx->log, out);
 	if (r == 0 && a->step)
 		snprintf((*out)->step, sizeof((*out)->step), "%s", a->step);
@@ -226,7 +229,7 @@ static int open_take(struct snap_args *a, struct mp_root **root, const struct mp
 		return MP_EXIT_SKIP;
 	}
 	if (r < 0) {
-		mp_err("cannot take a snapshot: %s", strerror(-r));
+		mp_err("cannot take a snapshot: %s", a->why[0] ? a->why : strerror(-r));
 		return MP_EXIT_USAGE;
 	}
 	if (!(*s)->kpf_avail.ok)

@@ -39,7 +39,14 @@ ssize_t mp_read_all(const struct mp_root *root, const char *path, char **out)
 		ssize_t r;
 
 		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap * 2);
+			char *nb;
+
+			if (cap >= MP_READ_ALL_MAX) {
+				/* no kernel file read this way is that large: a stray file or device */
+				free(buf);
+				return -EFBIG;
+			}
+			nb = realloc(buf, cap * 2);
 
 			if (!nb) {
 				free(buf);

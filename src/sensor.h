@@ -31,6 +31,8 @@ void mp_avail_set(struct mp_avail *a, bool ok, const char *fmt, ...) _printf_(3,
  * NUL-terminated buffer. Returns the length or -errno.
  */
 ssize_t mp_read_all(const struct mp_root *root, const char *path, char **out);
+/* mp_read_all() refuses (-EFBIG) more than this: /proc/zoneinfo or a ptdump are far smaller */
+#define MP_READ_ALL_MAX (64u << 20)
 
 /* ---- named counters: /proc/meminfo, nodeN/meminfo, /proc/vmstat ---- */
 

@@ -172,6 +172,8 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 	if (!s)
 		return -ENOMEM;
 	s->page_size = mp_page_size();
+	const char *what = MP_SYS_MEMORY;	/* what failed */
+
 	r = mp_memory_read(root, MP_READ_STATE | MP_READ_ZONES, log, &mem);
 	if (r < 0)
 		goto fail;
@@ -201,12 +203,15 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 	}
 	s->nblocks = n;
 	qsort(s->blocks, n, sizeof(*s->blocks), cmp_sblock);
+	what = "/proc/meminfo";
 	r = mp_meminfo_read(root, &s->meminfo);
 	if (r < 0)
 		goto fail;
+	what = "/proc/zoneinfo";
 	r = mp_zoneinfo_read(root, &s->zones);
 	if (r < 0)
 		goto fail;
+	what = "/proc/vmstat";
 	for (unsigned i = 0; i < (o->readings ? o->readings : 1); i++) {
 		if (i)
 			poll(NULL, 0, (int)o->reading_gap_ms);
@@ -292,6 +297,8 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 	*out = s;
 	return 0;
 fail:
+	if (o->why)
+		snprintf(o->why, o->wlen, "%s: %s", r == -ENOMEM ? "memory" : what, strerror(-r));
 	mp_snapshot_free(s);
 	return r;
 }

@@ -67,6 +67,9 @@ struct mp_snap_opts {
 	 */
 	bool kpf_sample;
 	unsigned kpf_sample_seq;
+	/* when set: on failure, what could not be read and why */
+	char *why;
+	size_t wlen;
 };
 
 /* Slices of a block a sampled kpageflags reading turns through. */

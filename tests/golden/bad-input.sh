@@ -169,6 +169,15 @@ if [ -f "$kpf" ]; then
 	rm "$T/proc/kpageflags"
 	echo "ok truncated kpageflags"
 fi
+
+# /proc/meminfo of 65 MiB (sparse): no kernel file is that large; refused
+# with its name, not read to the end.
+truncate -s 65M "$T/proc/meminfo"
+expect 2 snapshot
+grep -q "cannot take a snapshot: /proc/meminfo: File too large" "$WORK/err" ||
+	fail "huge meminfo: $(cat "$WORK/err")"
+rm "$T/proc/meminfo"
+echo "ok huge meminfo"
 rmdir "$T/proc" 2>/dev/null || true
 
 # QMP peers that are not QEMU.
