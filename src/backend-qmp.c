@@ -606,10 +606,19 @@ static int qmp_add(struct mp_backend *be, uint64_t size, const struct mp_add_opt
 
 static int qmp_remove(struct mp_backend *be, const struct mp_device *dev)
 {
+	struct mp_device found;
 	int r = connect_qmp(be);
 
 	if (r < 0)
 		return r;
+	if (dev->type == MP_DEV_ANY) {
+		/* by id alone (a journal's): QEMU says what it is */
+		r = find_device(be, mp_qmp_now_ms() + be->timeout_ms, dev->id, MP_DEV_ANY, &found);
+		if (r < 0)
+			return r;
+		found.size = dev->size;	/* virtio-mem: what to take back */
+		dev = &found;
+	}
 	switch (dev->type) {
 	case MP_DEV_DIMM:
 		return dimm_remove(be, dev);

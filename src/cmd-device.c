@@ -173,64 +173,21 @@ static void fill_ref(struct mp_device_ref *ref, const char *backend, const struc
 	ref->size = d->size;
 }
 
-/* The session's undo of an add: remove the device again. */
+/* The session's undo of an add (remove the device again) and of a remove (add it back). */
 static int undo_add(void *userdata, const struct mp_device_ref *ref, char *why, size_t len)
 {
 	struct dev_args *a = userdata;
-	struct mp_device d = { .type = MP_DEV_ANY, .addr = ref->addr, .size = ref->size,
-			       .node = -1 };
-	int r;
 
-	snprintf(d.id, sizeof(d.id), "%s", ref->id);
-	if (a->add.type == MP_DEV_VIRTIO_MEM)
-		d.type = MP_DEV_VIRTIO_MEM;
-	else
-		d.type = MP_DEV_DIMM;
-	r = a->be.ops->remove(&a->be, &d);
-	if (r < 0)
-		snprintf(why, len, "%s", a->be.why);
-	return r;
+	return mp_device_undo(&a->be, a->be.root, &a->ctx->log, (unsigned)a->be.timeout_ms, false,
+			      ref, why, len);
 }
 
-/*
- * The session's undo of a remove: add a DIMM of that size back at its
- * address, and wait for its blocks, so the older entries (the blocks' states)
- * find them.
- */
 static int undo_remove(void *userdata, const struct mp_device_ref *ref, char *why, size_t len)
 {
 	struct dev_args *a = userdata;
-	struct mp_add_opts o = MP_ADD_OPTS_INIT;
-	struct mp_uevents *u = NULL;
-	struct mp_device d;
-	uint64_t bs, first, last;
-	int r;
 
-	o.type = MP_DEV_DIMM;
-	o.addr = ref->addr;
-	r = mp_uevents_new(a->be.root, &u);
-	if (r < 0) {
-		snprintf(why, len, "cannot watch uevents: %s", strerror(-r));
-		return r;
-	}
-	if (!strcmp(a->be.ops->name, "dax"))
-		a->be.target = ref->id;	/* the instance, given to kmem again */
-	r = a->be.ops->add(&a->be, ref->size, &o, &d);
-	if (r < 0) {
-		snprintf(why, len, "%s", a->be.why);
-		goto out;
-	}
-	r = mp_read_u64(a->be.root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
-	if (r == 0)
-		r = mp_device_blocks(&d, bs, &first, &last);
-	if (r == 0)
-		r = mp_uevents_wait_blocks(u, first, last, true, (unsigned)a->be.timeout_ms);
-	if (r < 0)
-		snprintf(why, len, "added back as %s, but its blocks did not appear: %s", d.id,
-			 strerror(-r));
-out:
-	mp_uevents_free(u);
-	return r;
+	return mp_device_undo(&a->be, a->be.root, &a->ctx->log, (unsigned)a->be.timeout_ms, true,
+			      ref, why, len);
 }
 
 /* The backend's setting changes, journaled in the running session. */
@@ -412,9 +369,7 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 		       mp_human_size(d->size, h, sizeof(h)), d->addr);
 		return MP_EXIT_OK;
 	}
-	a->opts.readd_device = strcmp(a->be.ops->name, "qmp") && strcmp(a->be.ops->name, "dax")
-				       ? NULL
-				       : undo_remove;
+	a->opts.readd_device = strcmp(a->be.ops->name, "probe") ? undo_remove : NULL;
 	a->opts.userdata = a;
 	a->opts.allow_boot_memory = true;	/* the device's blocks are hot-plugged by definition */
 	r = mp_ctx_session(a->ctx, root, &a->opts, &s);

@@ -325,6 +325,27 @@ static const struct argp restore_argp = {
 	state_children, NULL, NULL
 };
 
+/* A dead memplug's devices, undone through the backends its journal names. */
+struct restore_dev {
+	struct mp_ctx *ctx;
+	const struct mp_root *root;
+	unsigned timeout_ms;
+};
+
+static int restore_remove(void *userdata, const struct mp_device_ref *ref, char *why, size_t len)
+{
+	struct restore_dev *d = userdata;
+
+	return mp_device_undo(NULL, d->root, &d->ctx->log, d->timeout_ms, false, ref, why, len);
+}
+
+static int restore_readd(void *userdata, const struct mp_device_ref *ref, char *why, size_t len)
+{
+	struct restore_dev *d = userdata;
+
+	return mp_device_undo(NULL, d->root, &d->ctx->log, d->timeout_ms, true, ref, why, len);
+}
+
 int cmd_restore(struct mp_ctx *ctx, int argc, char **argv)
 {
 	struct state_args a = {
@@ -333,6 +354,7 @@ int cmd_restore(struct mp_ctx *ctx, int argc, char **argv)
 	};
 	_cleanup_root_ struct mp_root *root = NULL;
 	struct mp_session *s = NULL;
+	struct restore_dev dev = { .ctx = ctx };
 	int r;
 
 	if (argp_parse(&restore_argp, argc, argv, 0, NULL, &a))
@@ -344,6 +366,11 @@ int cmd_restore(struct mp_ctx *ctx, int argc, char **argv)
 	r = mp_ctx_root(ctx, &root);
 	if (r)
 		return r;
+	dev.root = root;
+	dev.timeout_ms = a.opts.timeout_ms;
+	a.opts.remove_device = restore_remove;
+	a.opts.readd_device = restore_readd;
+	a.opts.userdata = &dev;
 	r = mp_ctx_session(ctx, root, &a.opts, &s);
 	if (r)
 		return r;

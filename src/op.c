@@ -679,6 +679,12 @@ int mp_session_restore(struct mp_session *s)
 				continue;
 			}
 			r = s->opts.readd_device(s->opts.userdata, &e->dev, why, sizeof(why));
+			if (r > 0) {
+				mp_logf(s->log, MP_LOG_WARN, "%s device %s stays removed: %s",
+					e->dev.backend, e->dev.id, why);
+				journal_undone(s, i);
+				continue;
+			}
 			if (r < 0) {
 				mp_logf(s->log, MP_LOG_ERR, "could not add back %s device %s: %s",
 					e->dev.backend, e->dev.id, why[0] ? why : strerror(-r));

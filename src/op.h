@@ -97,7 +97,11 @@ struct mp_session_opts {
 	/* removes a device for restore; NULL when the session adds none */
 	int (*remove_device)(void *userdata, const struct mp_device_ref *dev, char *why,
 			     size_t len);
-	/* adds a removed device back at its address; NULL: removals are not undone */
+	/*
+	 * adds a removed device back at its address; NULL: removals are not
+	 * undone; returning 1 (with why) says it cannot be here, and it stays
+	 * removed
+	 */
 	int (*readd_device)(void *userdata, const struct mp_device_ref *dev, char *why,
 			    size_t len);
 	void *userdata;
@@ -140,6 +144,21 @@ int mp_session_journal_device(struct mp_session *s, const struct mp_device_ref *
 int mp_session_journal_removed(struct mp_session *s, const struct mp_device_ref *dev);
 /* Mark a journaled device as removed. */
 void mp_session_device_removed(struct mp_session *s, const char *id);
+
+struct mp_backend;
+
+/*
+ * Undo a journaled device change through the backend ref names: remove
+ * what was added, or (readd) add back what was removed — a DIMM at its
+ * address, an ACPI eject through QMP, a dax instance to kmem — and wait
+ * for its blocks. be: an open backend, used when it is the one named (else
+ * one is set up and closed here). Returns 0, 1 when the device cannot be
+ * added back here (no QMP for an ACPI eject; why says so), or -errno with
+ * the reason in why.
+ */
+int mp_device_undo(struct mp_backend *be, const struct mp_root *root, const struct mp_log *log,
+		   unsigned timeout_ms, bool readd, const struct mp_device_ref *ref, char *why,
+		   size_t len);
 
 /*
  * Write value to the attribute at path (under /sys or /proc/sys, read and

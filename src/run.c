@@ -115,44 +115,24 @@ static int backend_up(struct mp_run *r)
 	return 0;
 }
 
+static int undo(struct mp_run *r, bool readd, const struct mp_device_ref *ref, char *why,
+		size_t len)
+{
+	int e = backend_up(r);
+
+	/* the run's own backend when it is up (one user of the guest's QMP port) */
+	return mp_device_undo(e == 0 ? &r->be : NULL, r->root, r->log, r->o.timeout_ms, readd, ref,
+			      why, len);
+}
+
 static int undo_add(void *ud, const struct mp_device_ref *ref, char *why, size_t len)
 {
-	struct mp_run *r = ud;
-	struct mp_device d = { .type = MP_DEV_DIMM, .addr = ref->addr, .size = ref->size,
-			       .node = -1 };
-	int e;
-
-	snprintf(d.id, sizeof(d.id), "%s", ref->id);
-	e = backend_up(r);
-	if (e == 0)
-		e = r->be.ops->remove(&r->be, &d);
-	if (e < 0)
-		snprintf(why, len, "%s", r->be.why);
-	return e;
+	return undo(ud, false, ref, why, len);
 }
 
 static int undo_remove(void *ud, const struct mp_device_ref *ref, char *why, size_t len)
 {
-	struct mp_run *r = ud;
-	struct mp_add_opts ao = MP_ADD_OPTS_INIT;
-	struct mp_uevents *u = NULL;
-	struct mp_device d;
-	uint64_t first, last;
-	int e;
-
-	ao.type = MP_DEV_DIMM;
-	ao.addr = ref->addr;
-	e = backend_up(r);
-	if (e == 0)
-		e = mp_uevents_new(r->root, &u);
-	if (e == 0)
-		e = r->be.ops->add(&r->be, ref->size, &ao, &d);
-	if (e == 0 && mp_device_blocks(&d, r->o.header.block_size, &first, &last) == 0)
-		e = mp_uevents_wait_blocks(u, first, last, true, r->o.timeout_ms);
-	if (e < 0)
-		snprintf(why, len, "%s", r->be.why[0] ? r->be.why : strerror(-e));
-	mp_uevents_free(u);
-	return e;
+	return undo(ud, true, ref, why, len);
 }
 
 static const char *kernel_release(char *buf, size_t len, const struct mp_root *root)
