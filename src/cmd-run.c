@@ -46,8 +46,8 @@ enum { OPT_SCENARIO = 'S', OPT_SEED = 0x300, OPT_STEPS, OPT_DURATION, OPT_BACKEN
 
 static const struct argp_option run_options[] = {
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
-	  "random (default), ladder, zones, neighbours, churn, storm, autoonline, inject; "
-	  "repeatable", 0 },
+	  "random (default), ladder, zones, neighbours, churn, storm, autoonline, inject, "
+	  "pressure; repeatable", 0 },
 	{ "seed", OPT_SEED, "N", 0, "Seed of the random choices (default: from the clock, printed)", 0 },
 	{ "steps", OPT_STEPS, "N", 0, "Steps per scenario (default 100)", 0 },
 	{ "duration", OPT_DURATION, "SECS", 0, "Stop each scenario after SECS seconds instead", 0 },

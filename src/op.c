@@ -458,7 +458,7 @@ int mp_session_set_attr(struct mp_session *s, const char *path, const char *valu
 		return r;
 	}
 	mp_rstrip(old);
-	if (!strcmp(old, value))
+	if (value && !strcmp(old, value))
 		return 0;
 	if (!old[0] || strlen(old) >= sizeof(e.value) || strpbrk(old, " \t\n")) {
 		snprintf(why, len, "%s holds \"%.40s\", which could not be written back", path, old);
@@ -471,6 +471,8 @@ int mp_session_set_attr(struct mp_session *s, const char *path, const char *valu
 		snprintf(why, len, "cannot journal %s: %s", path, strerror(-r));
 		return r;
 	}
+	if (!value)
+		return 0;
 	r = mp_write_str_timeout(s->root, path, value, s->opts.timeout_ms, NULL);
 	if (r < 0) {
 		snprintf(why, len, "write of %s to %s: %s", value, path, strerror(-r));

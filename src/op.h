@@ -165,7 +165,9 @@ int mp_device_undo(struct mp_backend *be, const struct mp_root *root, const stru
  * written through the session's root), journaled with the value it had, so
  * that restore writes that back. Nothing is journaled when it already holds
  * value. -EINVAL when the old value is not one word (it could not be
- * written back); the reason is in why.
+ * written back); the reason is in why. value NULL journals the value it
+ * holds now and writes nothing, for a change made another way (a huge page
+ * pool's total, raised through one node's share).
  */
 int mp_session_set_attr(struct mp_session *s, const char *path, const char *value, char *why,
 			size_t len);

@@ -18,6 +18,7 @@
 #include "snapshot.h"
 #include "timeout.h"
 #include "uevent.h"
+#include "workload.h"
 
 #define MP_RUN_MAX_DEVS 64
 #define MP_INJECT_DIR "/sys/kernel/debug/notifier-error-inject/memory/actions"
@@ -49,6 +50,8 @@ struct mp_run {
 	int restore_failed;
 	FILE *trace, *timeline;
 	bool finished;
+	struct mp_wl *wl;			/* the workload step's process */
+	char hp_path[128], hp_orig[32];		/* a huge page pool it raised, and its size before */
 };
 
 const struct mp_findings *mp_run_findings(const struct mp_run *r)
@@ -624,6 +627,222 @@ static int step_storm(struct mp_run *r, struct mp_trace_step *st, const char *na
 	return 0;
 }
 
+static void pool_put_back(struct mp_run *r)
+{
+	int e;
+
+	if (!r->hp_path[0])
+		return;
+	e = mp_write_str_timeout(r->root, r->hp_path, r->hp_orig, r->o.timeout_ms, NULL);
+	if (e < 0 && e != -ENOENT)
+		mp_logf(r->log, MP_LOG_WARN, "could not put %s back to %s yet: %s (the journal will)",
+			r->hp_path, r->hp_orig, strerror(-e));
+	r->hp_path[0] = '\0';
+}
+
+/*
+ * Huge pages for a hugetlb workload: the node's 2 MiB pool raised until it
+ * has enough free pages. What is journaled and put back is the pool's total:
+ * migrating a pool page moves it to the target node, so the node's own count
+ * would not bring the machine back. 0 with o->size lowered to what the
+ * kernel gave, or 1 when it gave none (skip: not every kernel or node can).
+ */
+static int pool_raise(struct mp_run *r, struct mp_trace_step *st, struct mp_wl_opts *o)
+{
+	static const char total[] = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+	char dir[72], path[128], val[32], old[32];
+	uint64_t need = (o->size + MP_WL_HUGE_SIZE - 1) / MP_WL_HUGE_SIZE, nr, fr;
+	int e;
+
+	snprintf(dir, sizeof(dir), MP_SYS_NODE "/node%d/hugepages/hugepages-2048kB", o->node);
+	snprintf(path, sizeof(path), "%s/free_hugepages", dir);
+	if (mp_read_u64(r->root, path, 10, &fr) < 0) {
+		outcome(st, "skipped", "no 2 MiB huge page pool on node %d", o->node);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/nr_hugepages", dir);
+	if (fr < need) {
+		char why[200] = "cannot read the pool's size";
+
+		e = mp_read_str(r->root, total, old, sizeof(old)) < 0 ? -EIO : 0;
+		if (e == 0)
+			e = mp_session_set_attr(r->s, total, NULL, why, sizeof(why));
+		if (e == 0 && mp_read_u64(r->root, path, 10, &nr) < 0)
+			e = -EIO;
+		if (e < 0) {
+			outcome(st, "failed", "%.90s", why);
+			return -EIO;
+		}
+		snprintf(r->hp_path, sizeof(r->hp_path), "%s", total);
+		snprintf(r->hp_orig, sizeof(r->hp_orig), "%s", old);
+		snprintf(val, sizeof(val), "%" PRIu64, nr + need - fr);
+		/* the kernel gives what it can: read back what it gave */
+		mp_write_str_timeout(r->root, path, val, r->o.timeout_ms, NULL);
+		snprintf(path, sizeof(path), "%s/free_hugepages", dir);
+		if (mp_read_u64(r->root, path, 10, &fr) < 0)
+			fr = 0;
+	}
+	if (!fr) {
+		pool_put_back(r);
+		outcome(st, "skipped", "node %d gave none of %" PRIu64 " 2 MiB huge pages", o->node,
+			need);
+		return 1;
+	}
+	if (fr < need)
+		o->size = fr * MP_WL_HUGE_SIZE;
+	return 0;
+}
+
+static void wl_start(struct mp_run *r, struct mp_trace_step *st)
+{
+	struct mp_wl_opts o = { .size = st->size, .node = st->node,
+				.seed = r->o.header.seed ^ ((uint64_t)r->steps << 32),
+				.timeout_ms = r->o.timeout_ms };
+	char why[200], mode[16], sz[32];
+	int e;
+
+	if (r->wl) {
+		outcome(st, "refused", "a workload runs already");
+		return;
+	}
+	if (mp_wl_kind_parse(st->kind, &o.kind) < 0) {
+		outcome(st, "refused", "unknown kind");
+		return;
+	}
+	if (o.kind == MP_WL_THP && mp_wl_thp_mode(r->root, mode, sizeof(mode)) < 0) {
+		outcome(st, "skipped", "no THP (no %s)", MP_SYS_THP_ENABLED);
+		return;
+	}
+	if (o.kind == MP_WL_THP && !strcmp(mode, "never")) {
+		outcome(st, "skipped", "THP disabled (transparent_hugepage/enabled: never)");
+		return;
+	}
+	if (o.kind == MP_WL_HUGETLB) {
+		if (o.node < 0) {
+			outcome(st, "refused", "hugetlb needs node=");
+			return;
+		}
+		if (pool_raise(r, st, &o))
+			return;
+	}
+	e = mp_wl_start(r->root, &o, &r->wl, why, sizeof(why));
+	if (e < 0) {
+		pool_put_back(r);
+		outcome(st, "failed", "%s: %.80s", errno_name(e), why);
+		return;
+	}
+	outcome(st, "done", "%s on node %d", mp_human_size(mp_wl_bytes(r->wl), sz, sizeof(sz)),
+		o.node);
+}
+
+static void wl_place(struct mp_run *r, struct mp_trace_step *st)
+{
+	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE), bs = r->o.header.block_size;
+	struct mp_wl_place pl;
+	char why[200], huge[32] = "";
+	int e;
+
+	if (!r->wl) {
+		outcome(st, "refused", "no workload");
+		return;
+	}
+	e = mp_wl_place(r->wl, st->block * bs / ps, (st->block_last + 1) * bs / ps - 1, &pl, why,
+			sizeof(why));
+	if (e < 0) {
+		outcome(st, "failed", "%.90s", why);
+		return;
+	}
+	if (!pl.have_pfns) {
+		outcome(st, "unknown", "no PFNs in /proc/self/pagemap (root needed)");
+		return;
+	}
+	if (pl.have_flags)
+		snprintf(huge, sizeof(huge), " huge %" PRIu64, pl.huge);
+	if (!pl.in_range)
+		outcome(st, "unplaced", "0 of %" PRIu64 " pages in memory%" PRIu64 "-%" PRIu64 "%s",
+			pl.pages, st->block, st->block_last, huge);
+	else
+		outcome(st, "done", "%" PRIu64 " of %" PRIu64 " pages in memory%" PRIu64 "-%" PRIu64
+			" pfn 0x%" PRIx64 "-0x%" PRIx64 "%s", pl.in_range, pl.pages, st->block,
+			st->block_last, pl.pfn_min, pl.pfn_max, huge);
+}
+
+/* Every byte against the pattern; a wrong one is corruption. 0 or -errno (it died). */
+static int wl_verify(struct mp_run *r, struct mp_trace_step *st, const char *name)
+{
+	const struct mp_wl_opts *o = mp_wl_opts(r->wl);
+	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE), bs = r->o.header.block_size;
+	struct mp_wl_verdict v;
+	struct mp_finding *f;
+	char why[200], sz[32];
+	int e = mp_wl_check(r->wl, &v, why, sizeof(why));
+
+	if (e < 0) {
+		outcome(st, "failed", "%.90s", why);
+		return e;
+	}
+	if (!v.bad) {
+		outcome(st, "done", "%" PRIu64 " bytes ok", v.bytes);
+		return 0;
+	}
+	outcome(st, "corrupt", "page %" PRIu64 " offset 0x%" PRIx64 ": 0x%02x not 0x%02x",
+		v.first.page, v.first.offset, v.first.found, v.first.expected);
+	f = mp_findings_add(&r->findings, MP_FIND_CORRUPTION,
+			    v.pfn_before && bs ? (int64_t)(v.pfn_before * ps / bs) : -1, name,
+			    "workload (%s, %s on node %d): the byte at offset 0x%" PRIx64 " (page %" PRIu64
+			    ", PFN 0x%" PRIx64 " when last placed) reads 0x%02x, not 0x%02x; %" PRIu64
+			    " page%s wrong", mp_wl_kind_name(o->kind),
+			    mp_human_size(mp_wl_bytes(r->wl), sz, sizeof(sz)), o->node, v.first.offset,
+			    v.first.page, v.pfn_before, v.first.found, v.first.expected,
+			    v.first.bad_pages, v.first.bad_pages == 1 ? "" : "s");
+	if (f) {
+		f->have_numbers = true;
+		f->expected = v.first.expected;
+		f->seen = v.first.found;
+		snprintf(f->unit, sizeof(f->unit), "byte");
+		if (v.pfn_before) {
+			f->have_pfn = true;
+			f->pfn_first = f->pfn_last = v.pfn_before;
+		}
+	}
+	return 0;
+}
+
+static void wl_stop(struct mp_run *r)
+{
+	mp_wl_stop(r->wl);
+	r->wl = NULL;
+	pool_put_back(r);
+}
+
+static int step_workload(struct mp_run *r, struct mp_trace_step *st, const char *name)
+{
+	uint64_t t0 = mp_now_ns();
+
+	if (!strcmp(st->point, "start")) {
+		wl_start(r, st);
+	} else if (!strcmp(st->point, "place")) {
+		wl_place(r, st);
+	} else if (!strcmp(st->point, "verify")) {
+		if (!r->wl)
+			outcome(st, "refused", "no workload");
+		else if (wl_verify(r, st, name) < 0)
+			wl_stop(r);	/* it died: nothing left to ask */
+	} else if (!strcmp(st->point, "stop")) {
+		if (!r->wl) {
+			outcome(st, "refused", "no workload");
+		} else {
+			wl_stop(r);
+			outcome(st, "done", NULL);
+		}
+	} else {
+		outcome(st, "refused", "unknown workload step");
+	}
+	stat_add(&r->stats[st->op], mp_now_ns() - t0,
+		 strcmp(st->outcome, "done") && strcmp(st->outcome, "skipped"));
+	return 0;
+}
+
 static uint64_t vmemmap_bytes(const struct mp_snapshot *s)
 {
 	uint64_t n = 0;
@@ -726,7 +945,8 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 	 */
 	so.readings = 1;
 	so.settle = false;
-	if (!full && r->prev && (nids || st->op == MP_T_INJECT || st->op == MP_T_AUTO_ONLINE)) {
+	if (!full && r->prev && (nids || st->op == MP_T_INJECT || st->op == MP_T_AUTO_ONLINE ||
+				 st->op == MP_T_WORKLOAD)) {
 		so.reuse = r->prev;
 		so.kpf_only = ids;
 		so.nkpf_only = nids ? nids : 1;
@@ -736,6 +956,9 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 		so.kpf_sample = !r->o.step_kpf_all;
 		so.kpf_sample_seq = r->steps;
 	}
+	/* the memory a workload takes or gives back is its own, not a leak */
+	if (st->op == MP_T_WORKLOAD)
+		co.free_tolerance = INT64_MAX;
 	if (mp_snapshot_take(r->root, &so, r->log, &now) < 0)
 		return;
 	snprintf(now->step, sizeof(now->step), "%s", name);
@@ -795,6 +1018,9 @@ int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
 	case MP_T_STORM:
 		e = step_storm(r, st, name);
 		break;
+	case MP_T_WORKLOAD:
+		e = step_workload(r, st, name);
+		break;
 	case MP_T_NOPS:
 		outcome(st, "refused", NULL);
 		break;
@@ -820,6 +1046,15 @@ int mp_run_finish(struct mp_run *r)
 	if (r->finished)
 		return 0;
 	r->finished = true;
+	if (r->wl) {
+		/* a workload still running: every byte once more, then it ends */
+		struct mp_trace_step st = { .op = MP_T_WORKLOAD, .node = -1 };
+
+		wl_verify(r, &st, "end");
+		mp_logf(r->log, MP_LOG_INFO, "the workload still running at the end: verify -> %s %s",
+			st.outcome, st.note);
+		wl_stop(r);
+	}
 	if (r->armed_offline)
 		inject_write(r, "MEM_GOING_OFFLINE", 0);
 	if (r->armed_online)
@@ -854,6 +1089,7 @@ void mp_run_free(struct mp_run *r)
 		return;
 	if (!r->finished)
 		mp_run_finish(r);
+	mp_wl_stop(r->wl);
 	if (r->be_up)
 		mp_backend_close(&r->be);
 	if (r->trace)

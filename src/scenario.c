@@ -560,6 +560,118 @@ static int gen_autoonline(struct mp_gen *g, struct mp_trace_step *st)
 	}
 }
 
+/*
+ * pressure: a workload fills memory on the DIMM's node, its pages confirmed
+ * in the DIMM's blocks; offline migrates it, every byte verified; filled
+ * again, the DIMM removed (migrating it again), verified again. The kind of
+ * pages rotates per cycle: 4k, thp, hugetlb.
+ */
+enum { P_ADD, P_ONLINE, P_PLACE, P_OFFLINE, P_VERIFY, P_STOP, P_REONLINE, P_REPLACE, P_REMOVE,
+       P_REVERIFY, P_RESTOP, P_CHECK };
+
+static int gen_pressure(struct mp_gen *g, struct mp_trace_step *st)
+{
+	static const char *const kinds[] = { "4k", "thp", "hugetlb" };
+	unsigned d = 1;
+	uint64_t f = 0, l = 0, n;
+
+	if (g->devs[d].present)
+		dev_range(g, d, &f, &l);
+	n = g->devs[d].present ? l - f + 1 : 0;
+	switch (g->phase) {
+	case P_ADD:
+		if (g->devs[d].present) {
+			/* left over from an earlier scenario or a removal the kernel refused */
+			set_remove(st, d);
+			return 0;
+		}
+		if (!g->max_devs)
+			return -ENOSPC;
+		/* the second node when there is one: the workload's node is then
+		 * exactly this DIMM's memory and the boot memory of that node */
+		g->node = mp_exists(g->root, MP_SYS_NODE "/node1") == 1 ? 1 : 0;
+		*st = (struct mp_trace_step){ .op = MP_T_ADD, .dev = d, .size = g->dimm_size,
+					      .node = g->node ? g->node : -1 };
+		g->phase = P_ONLINE;
+		g->i = 0;
+		return 0;
+	case P_ONLINE:
+	case P_REONLINE:
+		if (!n) {	/* the add failed, or the removal went through after all */
+			g->phase = P_CHECK;
+			return gen_pressure(g, st);
+		}
+		while (g->i < n) {
+			uint64_t b = f + g->i++;
+
+			if (live_state(g, b) == MP_STATE_OFFLINE) {
+				set_block(st, MP_T_ONLINE_MOVABLE, b);
+				return 0;
+			}
+		}
+		*st = (struct mp_trace_step){ .op = MP_T_WORKLOAD, .size = g->dimm_size / 4,
+					      .node = g->node };
+		snprintf(st->point, sizeof(st->point), "start");
+		snprintf(st->kind, sizeof(st->kind), "%s", kinds[g->cycle % ARRAY_SIZE(kinds)]);
+		g->phase = g->phase == P_ONLINE ? P_PLACE : P_REPLACE;
+		return 0;
+	case P_PLACE:
+	case P_REPLACE:
+		if (!g->wl_live || !n) {
+			/* skipped (no huge pages, THP off) or failed: on to the next cycle */
+			g->phase = g->phase == P_PLACE ? P_OFFLINE : P_REMOVE;
+			g->i = 0;
+			return gen_pressure(g, st);
+		}
+		*st = (struct mp_trace_step){ .op = MP_T_WORKLOAD, .block = f, .block_last = l,
+					      .node = -1 };
+		snprintf(st->point, sizeof(st->point), "place");
+		g->phase = g->phase == P_PLACE ? P_OFFLINE : P_REMOVE;
+		g->i = 0;
+		return 0;
+	case P_OFFLINE:
+		/* each block once, highest first: a refusal (EBUSY) is an outcome */
+		while (g->i < n) {
+			uint64_t b = l - g->i++;
+
+			if (live_state(g, b) == MP_STATE_ONLINE) {
+				set_block(st, MP_T_OFFLINE, b);
+				return 0;
+			}
+		}
+		g->phase = P_VERIFY;
+		/* fall through */
+	case P_VERIFY:
+	case P_REVERIFY:
+		g->phase = g->phase == P_VERIFY ? P_STOP : P_RESTOP;
+		if (!g->wl_live)
+			return gen_pressure(g, st);
+		*st = (struct mp_trace_step){ .op = MP_T_WORKLOAD, .node = -1 };
+		snprintf(st->point, sizeof(st->point), "verify");
+		return 0;
+	case P_STOP:
+	case P_RESTOP:
+		g->phase = g->phase == P_STOP ? P_REONLINE : P_CHECK;
+		g->i = 0;
+		if (!g->wl_live)
+			return gen_pressure(g, st);
+		*st = (struct mp_trace_step){ .op = MP_T_WORKLOAD, .node = -1 };
+		snprintf(st->point, sizeof(st->point), "stop");
+		return 0;
+	case P_REMOVE:
+		g->phase = P_REVERIFY;
+		if (!n)
+			return gen_pressure(g, st);
+		set_remove(st, d);	/* the kernel offlines, migrating the workload */
+		return 0;
+	default:
+		set_simple(st, MP_T_CHECK);
+		g->phase = P_ADD;
+		g->cycle++;
+		return 0;
+	}
+}
+
 const struct mp_scenario mp_scenarios[] = {
 	{ "random", "a seeded, weighted mix of adds, removes, onlines in every zone, "
 		    "offlines, injections and checks", gen_random },
@@ -580,6 +692,9 @@ const struct mp_scenario mp_scenarios[] = {
 	  gen_autoonline },
 	{ "inject", "memory notifier errors at MEM_GOING_OFFLINE and MEM_GOING_ONLINE: the "
 		    "rollback of a failed offline or online", gen_inject },
+	{ "pressure", "a workload's data (4k, THP, hugetlb pages, checked byte by byte) on the "
+		      "memory being offlined and removed: migration losing or corrupting data, "
+		      "THP split and migration, hugetlb migration", gen_pressure },
 };
 const size_t mp_nscenarios = sizeof(mp_scenarios) / sizeof(mp_scenarios[0]);
 
@@ -600,6 +715,12 @@ void mp_gen_update(struct mp_gen *g, const struct mp_trace_step *st)
 		g->ndevs_ever++;
 	} else if (st->op == MP_T_REMOVE && st->dev <= MP_GEN_MAX_DEVS && done) {
 		g->devs[st->dev].present = false;
+	} else if (st->op == MP_T_WORKLOAD) {
+		if (!strcmp(st->point, "start"))
+			g->wl_live = !strcmp(st->outcome, "done");
+		else if (!strcmp(st->point, "stop") ||
+			 (!strcmp(st->point, "verify") && !strcmp(st->outcome, "failed")))
+			g->wl_live = false;
 	} else if (st->op == MP_T_INJECT && !strcmp(st->outcome, "done")) {
 		g->armed = st->err != 0;
 		snprintf(g->armed_point, sizeof(g->armed_point), "%s", st->point);

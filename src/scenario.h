@@ -37,6 +37,8 @@ struct mp_gen {
 	uint64_t slot_addr;
 	bool armed;
 	char armed_point[24];
+	int node;			/* pressure: the node its DIMM and workload are on */
+	bool wl_live;			/* a workload started and not stopped */
 	const struct mp_scenario *sc;
 };
 

@@ -2,8 +2,9 @@
 /*
  * /proc/zoneinfo: per node and zone, the page counts the hotplug
  * accounting moves. A zone starts at "Node 0, zone   Normal"; inside it
- * "pages free N", "spanned N", "present N", "managed N" and "start_pfn: N"
- * (the per-node and per-cpu stats between them are skipped).
+ * "pages free N", "spanned N", "present N", "managed N", "start_pfn: N" and,
+ * summed over the cpus, the "count: N" of each per-cpu page list (free pages
+ * that nr_free_pages does not count); the other stats are skipped.
  */
 #include "config.h"
 
@@ -84,6 +85,13 @@ int mp_zoneinfo_parse(const char *buf, size_t len, struct mp_zoneinfo *zi)
 		if (!strncmp(tok, "pages", 5)) {
 			if (sscanf(line, " pages free %llu", &v) == 1)
 				cur->free = v;
+			continue;
+		}
+		if (!strncmp(tok, "count:", 6)) {
+			if (sscanf(line, " count: %llu", &v) == 1) {
+				cur->pcp += v;
+				cur->have_pcp = true;
+			}
 			continue;
 		}
 		if (!strncmp(tok, "start_pfn:", 10)) {

@@ -81,6 +81,8 @@ struct mp_zone {
 	uint64_t spanned, present, managed;
 	uint64_t start_pfn;
 	bool have_start_pfn;		/* absent in empty zones on some kernels */
+	uint64_t pcp;			/* pages on its per-cpu lists ("count:" of each cpu) */
+	bool have_pcp;
 };
 
 struct mp_zoneinfo {

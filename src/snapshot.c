@@ -523,6 +523,8 @@ struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s)
 		json_object_object_add(j, "present", json_object_new_uint64(z->present));
 		json_object_object_add(j, "managed", json_object_new_uint64(z->managed));
 		json_object_object_add(j, "start_pfn", json_object_new_uint64(z->start_pfn));
+		if (z->have_pcp)
+			json_object_object_add(j, "pcp", json_object_new_uint64(z->pcp));
 		json_object_array_add(a, j);
 	}
 	json_object_object_add(o, "zones", a);
@@ -684,6 +686,8 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 			z->present = ju64(j, "present");
 			z->managed = ju64(j, "managed");
 			z->start_pfn = ju64(j, "start_pfn");
+			z->have_pcp = json_object_object_get_ex(j, "pcp", NULL);
+			z->pcp = ju64(j, "pcp");
 		}
 	}
 	if (json_object_object_get_ex(o, "free_pages", &f)) {

@@ -229,6 +229,90 @@ static int add_args(struct pstate *p, struct mp_trace_step *st, char **w, int nw
 	return 0;
 }
 
+/* FIRST-LAST (or one block), at most 65 blocks: storm, workload place. */
+static int parse_blocks(const char *s, struct mp_trace_step *st)
+{
+	char buf[64], *dash;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_dec(buf, &st->block) < 0)
+		return -EINVAL;
+	st->block_last = st->block;
+	if (dash && parse_dec(dash + 1, &st->block_last) < 0)
+		return -EINVAL;
+	return st->block_last < st->block || st->block_last - st->block > 64 ? -ERANGE : 0;
+}
+
+/* workload start size=SIZE kind=KIND [node=N] | place FIRST-LAST | verify | stop */
+static int workload_args(struct pstate *p, struct mp_trace_step *st, char **w, int nw)
+{
+	static const char *const kinds[] = { "4k", "thp", "hugetlb" };
+	bool have_node = false;
+	uint64_t v;
+	int r;
+
+	if (nw < 2)
+		return fail(p, "workload needs start, place, verify or stop");
+	if (!strcmp(w[1], "verify") || !strcmp(w[1], "stop")) {
+		r = nargs(p, "workload", nw, 1, 1, "verify or stop, and nothing more");
+		if (r == 0)
+			strcpy(st->point, w[1]);
+		return r;
+	}
+	if (!strcmp(w[1], "place")) {
+		r = nargs(p, "workload", nw, 2, 2, "place and blocks (workload place 32-33)");
+		if (r < 0)
+			return r;
+		if (parse_blocks(w[2], st) < 0)
+			return fail(p, "workload place: the blocks are FIRST-LAST, 65 at most");
+		strcpy(st->point, "place");
+		return 0;
+	}
+	if (strcmp(w[1], "start"))
+		return fail(p, "workload: \"%s\" is not start, place, verify or stop", w[1]);
+	r = nargs(p, "workload", nw, 3, 4,
+		  "start size=SIZE kind=4k|thp|hugetlb [node=N]");
+	if (r < 0)
+		return r;
+	strcpy(st->point, "start");
+	for (int i = 2; i < nw; i++) {
+		if (!strncmp(w[i], "size=", 5)) {
+			if (st->size)
+				return fail(p, "workload: size= given twice");
+			if (mp_parse_size(w[i] + 5, &st->size) < 0 || !st->size)
+				return fail(p, "workload: \"%s\" is not a size (size=64M)", w[i]);
+		} else if (!strncmp(w[i], "kind=", 5)) {
+			if (st->kind[0])
+				return fail(p, "workload: kind= given twice");
+			for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+				if (!strcmp(w[i] + 5, kinds[k]))
+					strcpy(st->kind, kinds[k]);
+			if (!st->kind[0])
+				return fail(p, "workload: \"%s\" is not kind=4k, kind=thp or "
+					       "kind=hugetlb", w[i]);
+		} else if (!strncmp(w[i], "node=", 5)) {
+			if (have_node)
+				return fail(p, "workload: node= given twice");
+			have_node = true;
+			if (parse_dec(w[i] + 5, &v) < 0 || v > MAX_NODE)
+				return fail(p, "workload: \"%s\" is not a node (node=0 to node=%d)",
+					    w[i], MAX_NODE);
+			st->node = (int)v;
+		} else {
+			return fail(p, "workload: unknown argument \"%s\" (size=, kind=, node=)",
+				    w[i]);
+		}
+	}
+	if (!st->size || !st->kind[0])
+		return fail(p, "workload start needs size= and kind=");
+	return 0;
+}
+
 static int step_args(struct pstate *p, struct mp_trace_step *st, char **w, int nw)
 {
 	const char *op = w[0];
@@ -286,18 +370,12 @@ static int step_args(struct pstate *p, struct mp_trace_step *st, char **w, int n
 		return 0;
 	case MP_T_STORM:
 	{
-		char *dash;
 		uint64_t ms;
 
 		r = nargs(p, op, nw, 2, 2, "blocks and milliseconds (storm 32-35 2000)");
 		if (r < 0)
 			return r;
-		dash = strchr(w[1], '-');
-		if (dash)
-			*dash = '\0';
-		if (parse_dec(w[1], &st->block) < 0 ||
-		    (dash ? parse_dec(dash + 1, &st->block_last) < 0 : (st->block_last = st->block, 0)) ||
-		    st->block_last < st->block || st->block_last - st->block > 64)
+		if (parse_blocks(w[1], st) < 0)
 			return fail(p, "storm: the blocks are FIRST-LAST, 65 at most");
 		if (parse_dec(w[2], &ms) < 0 || !ms || ms > 3600000)
 			return fail(p, "storm: \"%s\" is not a duration in milliseconds (1 to 3600000)",
@@ -305,6 +383,8 @@ static int step_args(struct pstate *p, struct mp_trace_step *st, char **w, int n
 		st->duration_ms = (unsigned)ms;
 		return 0;
 	}
+	case MP_T_WORKLOAD:
+		return workload_args(p, st, w, nw);
 	case MP_T_NOPS:
 		break;
 	}
@@ -424,7 +504,8 @@ static int line(struct pstate *p, char *s)
 			break;
 	if (key > H_SCENARIO)
 		return fail(p, "unknown operation \"%s\" (add, remove, online, online_kernel, "
-			       "online_movable, offline, inject, check)", first);
+			       "online_movable, offline, inject, check, auto_online, storm, "
+			       "workload)", first);
 	if (p->t->n)
 		return fail(p, "header line \"%s\" after the first operation", first);
 	if (key == H_VERSION)

@@ -20,6 +20,7 @@ static const char *const op_names[] = {
 	[MP_T_CHECK] = "check",
 	[MP_T_AUTO_ONLINE] = "auto_online",
 	[MP_T_STORM] = "storm",
+	[MP_T_WORKLOAD] = "workload",
 };
 
 const char *mp_trace_op_name(enum mp_trace_op op)
@@ -77,6 +78,19 @@ void mp_trace_format_step(const struct mp_trace_step *st, char *buf, size_t len)
 	case MP_T_STORM:
 		snprintf(args, sizeof(args), " %" PRIu64 "-%" PRIu64 " %u", st->block, st->block_last,
 			 st->duration_ms);
+		break;
+	case MP_T_WORKLOAD:
+		if (!strcmp(st->point, "start")) {
+			size_word(st->size, sz, sizeof(sz));
+			n = snprintf(args, sizeof(args), " start size=%s kind=%s", sz, st->kind);
+			if (st->node >= 0 && n > 0 && (size_t)n < sizeof(args))
+				snprintf(args + n, sizeof(args) - (size_t)n, " node=%d", st->node);
+		} else if (!strcmp(st->point, "place")) {
+			snprintf(args, sizeof(args), " place %" PRIu64 "-%" PRIu64, st->block,
+				 st->block_last);
+		} else {
+			snprintf(args, sizeof(args), " %s", st->point);
+		}
 		break;
 	case MP_T_NOPS:
 		break;

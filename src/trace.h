@@ -19,6 +19,10 @@
  *   check                         -> done
  *   auto_online online_movable    -> done
  *   storm 32-35 2000              -> done 311 writes: 120 ok, 180 EBUSY, 11 EINVAL
+ *   workload start size=64M kind=thp node=1 -> done 64M on node 1
+ *   workload place 32-33          -> done 16384 of 16384 pages in memory32-33 ...
+ *   workload verify               -> done 67108864 bytes ok
+ *   workload stop                 -> done
  *
  * Operations: add DN SIZE [addr=ADDR] [node=N] (a pc-dimm, named DN for
  * later lines), remove DN, online|online_kernel|online_movable|offline
@@ -27,7 +31,10 @@
  * invariant now), auto_online VALUE (write /sys/devices/system/memory/
  * auto_online_blocks; the first value is put back at the end), storm
  * FIRST-LAST MS (four threads racing online, offline and reads on those
- * blocks for MS milliseconds). What follows "->" is what happened when the line was
+ * blocks for MS milliseconds), workload start size=SIZE kind=4k|thp|hugetlb
+ * [node=N] (a process filling SIZE bytes bound to node N with a pattern),
+ * workload place FIRST-LAST (how many of its pages sit in those blocks),
+ * workload verify (every byte against the pattern), workload stop. What follows "->" is what happened when the line was
  * written: it is read back for reports, never needed to replay.
  */
 #ifndef MEMPLUG_TRACE_H
@@ -48,6 +55,7 @@ enum mp_trace_op {
 	MP_T_CHECK,
 	MP_T_AUTO_ONLINE,
 	MP_T_STORM,
+	MP_T_WORKLOAD,
 	MP_T_NOPS
 };
 
@@ -58,12 +66,14 @@ struct mp_trace_step {
 	unsigned dev;		/* add, remove: N of DN */
 	uint64_t size;		/* add: bytes */
 	uint64_t addr;		/* add: 0 when the backend picks */
-	int node;		/* add: -1 default */
+	int node;		/* add, workload start: -1 default */
 	uint64_t block;		/* online*, offline */
-	uint64_t block_last;	/* storm: the blocks are block..block_last */
+	uint64_t block_last;	/* storm, workload place: the blocks are block..block_last */
 	unsigned duration_ms;	/* storm */
 	char point[24];		/* inject: MEM_GOING_ONLINE, MEM_GOING_OFFLINE;
-				   auto_online: offline, online, online_kernel, online_movable */
+				   auto_online: offline, online, online_kernel, online_movable;
+				   workload: start, place, verify, stop */
+	char kind[8];		/* workload start: 4k, thp, hugetlb */
 	int err;		/* inject: -errno, 0 disarms */
 	/* what happened (filled by the runner, read back from a trace) */
 	char outcome[16];	/* done, already, failed, timeout, ... ; "" unknown */

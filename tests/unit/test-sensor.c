@@ -142,6 +142,14 @@ START_TEST(test_zoneinfo_fixture)
 		if (!strncmp(text, "Node ", 5))
 			headers++;
 		ck_assert_uint_eq(zi.n, headers);
+		/* the per-cpu lists: every "count:" line of the file, summed by the test */
+		uint64_t want_pcp = 0, got_pcp = 0;
+
+		for (p = text; (p = strstr(p, " count: ")); p++)
+			want_pcp += strtoull(p + 8, NULL, 10);
+		for (size_t i = 0; i < zi.n; i++)
+			got_pcp += zi.z[i].pcp;
+		ck_assert_uint_eq(got_pcp, want_pcp);
 		for (size_t i = 0; i < zi.n; i++) {
 			const struct mp_zone *z = &zi.z[i];
 

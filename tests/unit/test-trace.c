@@ -38,6 +38,15 @@ static void sample_steps(struct mp_trace_step *v, size_t *n)
 		{ .op = MP_T_AUTO_ONLINE, .point = "offline" },
 		{ .op = MP_T_STORM, .block = 32, .block_last = 35, .duration_ms = 1500 },
 		{ .op = MP_T_STORM, .block = 40, .block_last = 40, .duration_ms = 1 },
+		{ .op = MP_T_WORKLOAD, .point = "start", .size = 64ULL << 20, .kind = "thp",
+		  .node = 1 },
+		{ .op = MP_T_WORKLOAD, .point = "start", .size = 4096, .kind = "4k", .node = -1 },
+		{ .op = MP_T_WORKLOAD, .point = "start", .size = 1ULL << 30, .kind = "hugetlb",
+		  .node = 0 },
+		{ .op = MP_T_WORKLOAD, .point = "place", .block = 32, .block_last = 33 },
+		{ .op = MP_T_WORKLOAD, .point = "place", .block = 7, .block_last = 7 },
+		{ .op = MP_T_WORKLOAD, .point = "verify" },
+		{ .op = MP_T_WORKLOAD, .point = "stop" },
 	};
 
 	memcpy(v, s, sizeof(s));
@@ -100,8 +109,10 @@ static void round_trip(bool outcomes, bool scenario)
 		ck_assert_uint_eq(t.steps[i].dev, v[i].dev);
 		ck_assert_uint_eq(t.steps[i].size, v[i].size);
 		ck_assert_uint_eq(t.steps[i].addr, v[i].addr);
-		if (v[i].op == MP_T_ADD)
+		if (v[i].op == MP_T_ADD ||
+		    (v[i].op == MP_T_WORKLOAD && !strcmp(v[i].point, "start")))
 			ck_assert_int_eq(t.steps[i].node, v[i].node);
+		ck_assert_str_eq(t.steps[i].kind, v[i].kind);
 		ck_assert_uint_eq(t.steps[i].block, v[i].block);
 		ck_assert_str_eq(t.steps[i].point, v[i].point);
 		ck_assert_int_eq(t.steps[i].err, v[i].err);
@@ -202,9 +213,11 @@ START_TEST(test_bad_ops)
 {
 	/* the header is 6 lines: the first body line is line 7 */
 	bad("check\nfrobnicate 3\n", "line 8: unknown operation \"frobnicate\" (add, remove, online, "
-				       "online_kernel, online_movable, offline, inject, check)");
+				       "online_kernel, online_movable, offline, inject, check, auto_online, "
+				       "storm, workload)");
 	bad("Offline 3\n", "line 7: unknown operation \"Offline\" (add, remove, online, "
-			   "online_kernel, online_movable, offline, inject, check)");
+			   "online_kernel, online_movable, offline, inject, check, auto_online, "
+			   "storm, workload)");
 	bad("offline\n", "line 7: offline needs a block number");
 	bad("online_movable  -> done\n", "line 7: online_movable needs a block number");
 	bad("online 3 4\n", "line 7: online takes one block number, and nothing more");
@@ -241,6 +254,27 @@ START_TEST(test_bad_ops)
 	bad("auto_online sideways\n", "line 7: auto_online: \"sideways\" is not offline, online, "
 				       "online_kernel or online_movable");
 	bad("storm 35-32 100\n", "line 7: storm: the blocks are FIRST-LAST, 65 at most");
+	bad("workload\n", "line 7: workload needs start, place, verify or stop");
+	bad("workload go\n", "line 7: workload: \"go\" is not start, place, verify or stop");
+	bad("workload verify now\n", "line 7: workload takes verify or stop, and nothing more, "
+				      "and nothing more");
+	bad("workload place\n", "line 7: workload needs place and blocks (workload place 32-33)");
+	bad("workload place 33-32\n", "line 7: workload place: the blocks are FIRST-LAST, 65 at most");
+	bad("workload place 0-65\n", "line 7: workload place: the blocks are FIRST-LAST, 65 at most");
+	bad("workload start size=64M\n",
+	    "line 7: workload needs start size=SIZE kind=4k|thp|hugetlb [node=N]");
+	bad("workload start size=64M kind=2m\n",
+	    "line 7: workload: \"kind=2m\" is not kind=4k, kind=thp or kind=hugetlb");
+	bad("workload start size=0 kind=4k\n", "line 7: workload: \"size=0\" is not a size (size=64M)");
+	bad("workload start size=1M size=2M kind=4k\n", "line 7: workload: size= given twice");
+	bad("workload start kind=4k kind=thp size=1M\n", "line 7: workload: kind= given twice");
+	bad("workload start size=1M kind=4k node=1024\n",
+	    "line 7: workload: \"node=1024\" is not a node (node=0 to node=1023)");
+	bad("workload start size=1M kind=4k nodes=1\n",
+	    "line 7: workload: unknown argument \"nodes=1\" (size=, kind=, node=)");
+	bad("workload start size=1M node=1 node=1\n", "line 7: workload: node= given twice");
+	bad("workload start size=1M node=1 addr=1\n",
+	    "line 7: workload: unknown argument \"addr=1\" (size=, kind=, node=)");
 	bad("storm 32-35 0\n", "line 7: storm: \"0\" is not a duration in milliseconds (1 to 3600000)");
 	bad("inject MEM_GOING_OFFLINE\n",
 	    "line 7: inject needs a point and an error (inject MEM_GOING_OFFLINE -12; 0 disarms)");
@@ -323,7 +357,7 @@ START_TEST(test_bad_header)
 		"line 2: backend \"a-very-long-backend\" is longer than 15 bytes");
 	bad_raw("memplug-trace 1\nkernels 6.1\n", 28,
 		"line 2: unknown operation \"kernels\" (add, remove, online, online_kernel, "
-		"online_movable, offline, inject, check)");
+		"online_movable, offline, inject, check, auto_online, storm, workload)");
 }
 END_TEST
 
