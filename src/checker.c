@@ -619,19 +619,6 @@ static bool same_blocks(const struct mp_snapshot *a, const struct mp_snapshot *b
 	}
 }
 
-/* Free pages on the per-cpu lists of every zone; false when zoneinfo had none. */
-static bool pcp_pages(const struct mp_snapshot *s, uint64_t *out)
-{
-	bool have = false;
-
-	*out = 0;
-	for (size_t i = 0; i < s->zones.n; i++) {
-		have |= s->zones.z[i].have_pcp;
-		*out += s->zones.z[i].pcp;
-	}
-	return have;
-}
-
 static int check_came_back(const struct mp_snapshot *base, const struct mp_snapshot *now,
 			   const struct mp_check_opts *o, struct mp_check_info *info,
 			   struct mp_findings *out)
@@ -661,7 +648,7 @@ static int check_came_back(const struct mp_snapshot *base, const struct mp_snaps
 	 * out: a process that frees 64 MiB leaves thousands there for good
 	 * (6.12 tunes the lists' size up after large frees). Free is free.
 	 */
-	if (pcp_pages(base, &pb) && pcp_pages(now, &pn)) {
+	if (mp_snapshot_pcp(base, &pb) && mp_snapshot_pcp(now, &pn)) {
 		info->free_loss += (int64_t)pb - (int64_t)pn;
 		snprintf(info->tolerance_src + strlen(info->tolerance_src),
 			 sizeof(info->tolerance_src) - strlen(info->tolerance_src),

@@ -171,7 +171,8 @@ static const struct argp run_argp = {
 
 /*
  * A steady loss per cycle is a leak even under noise: the least-squares
- * slope of nr_free_pages over churn's check steps (one a cycle), flagged
+ * slope of free pages (nr_free_pages and the per-cpu lists) over churn's
+ * check steps (one a cycle), flagged
  * when it loses more than half a PMD's worth (256 pages) a cycle and the
  * line explains the readings (R^2 >= 0.8) over at least 8 cycles.
  */
@@ -200,7 +201,7 @@ static void churn_slope(struct mp_run *r, size_t from, size_t to, FILE *out)
 	r2 = (k * syy - sy * sy) > 0 ? (k * sxy - sx * sy) * (k * sxy - sx * sy) /
 					       ((k * sxx - sx * sx) * (k * syy - sy * sy))
 				     : 0;
-	fprintf(out, "churn: nr_free_pages per cycle: slope %+.1f pages (R^2 %.2f) over %zu cycles\n",
+	fprintf(out, "churn: free pages (with the per-cpu lists) per cycle: slope %+.1f pages (R^2 %.2f) over %zu cycles\n",
 		slope, r2, to - from);
 	if (to - from >= 8 && slope < -256 && r2 >= 0.8) {
 		snprintf(what, sizeof(what),

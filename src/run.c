@@ -969,9 +969,13 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 	if (full) {
 		uint64_t *v = realloc(r->check_free, (r->ncheck_free + 1) * sizeof(*v));
 
+		uint64_t pcp = 0;
+
 		if (v) {
 			r->check_free = v;
-			v[r->ncheck_free++] = mp_counters_val(&now->vmstat, "nr_free_pages", 0);
+			/* free pages wait on the per-cpu lists too: count them, or they add noise */
+			mp_snapshot_pcp(now, &pcp);
+			v[r->ncheck_free++] = mp_counters_val(&now->vmstat, "nr_free_pages", 0) + pcp;
 		}
 	}
 	if (r->timeline)

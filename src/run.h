@@ -55,7 +55,7 @@ const struct mp_op_stats *mp_run_stats(const struct mp_run *r); /* indexed by en
 unsigned mp_run_steps_done(const struct mp_run *r);
 /* The trace header as the run filled it (kernel, block size, ...). */
 const struct mp_trace_header *mp_run_header(const struct mp_run *r);
-/* nr_free_pages at every check step so far (for per-cycle slopes). */
+/* Free pages (nr_free_pages and the per-cpu lists) at every check step so far (for per-cycle slopes). */
 size_t mp_run_check_readings(const struct mp_run *r, const uint64_t **free_pages);
 /* Add a finding of the caller's (a slope over a scenario's cycles). */
 struct mp_finding *mp_run_add_finding(struct mp_run *r, enum mp_finding_kind kind,

@@ -744,3 +744,15 @@ fail:
 	mp_snapshot_free(s);
 	return r;
 }
+
+bool mp_snapshot_pcp(const struct mp_snapshot *s, uint64_t *out)
+{
+	bool have = false;
+
+	*out = 0;
+	for (size_t i = 0; i < s->zones.n; i++) {
+		have |= s->zones.z[i].have_pcp;
+		*out += s->zones.z[i].pcp;
+	}
+	return have;
+}

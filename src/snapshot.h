@@ -84,6 +84,8 @@ int mp_snapshot_load_recorded(const char *dir, uint64_t block_size, uint64_t pag
 struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s);
 int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out);
 void mp_snapshot_free(struct mp_snapshot *s);
+/* Free pages on the per-cpu lists of every zone (nr_free_pages leaves them out); false when zoneinfo had none. */
+bool mp_snapshot_pcp(const struct mp_snapshot *s, uint64_t *out);
 static inline void mp_snapshot_freep(struct mp_snapshot **s)
 {
 	mp_snapshot_free(*s);
