@@ -193,6 +193,15 @@ void mp_trace_deps(const struct mp_trace *t, ssize_t *dep)
 		const struct mp_trace_step *st = &t->steps[i];
 
 		dep[i] = -1;
+		/* a workload's place, verify and stop need the start before them */
+		if (st->op == MP_T_WORKLOAD && strcmp(st->point, "start")) {
+			for (size_t j = i; j-- > 0;)
+				if (t->steps[j].op == MP_T_WORKLOAD && !strcmp(t->steps[j].point, "start")) {
+					dep[i] = (ssize_t)j;
+					break;
+				}
+			continue;
+		}
 		for (size_t j = i; j-- > 0;) {
 			const struct mp_trace_step *a = &t->steps[j];
 			uint64_t lo, hi;

@@ -208,6 +208,38 @@ START_TEST(test_deps)
 }
 END_TEST
 
+/* A workload's place, verify and stop depend on the start before them. */
+START_TEST(test_deps_workload)
+{
+	static const char *const point[] = { "start", "place", "verify", "stop", "start",
+					     "verify" };
+	struct mp_trace t;
+	ssize_t dep[7];
+	size_t s[] = { 0, 2, 3, 4, 5, 6 }, n;
+
+	trace_init(&t, 7);
+	t.steps[0] = (struct mp_trace_step){ .op = MP_T_CHECK };
+	for (size_t i = 0; i < 6; i++) {
+		t.steps[i + 1] = (struct mp_trace_step){ .op = MP_T_WORKLOAD };
+		snprintf(t.steps[i + 1].point, sizeof(t.steps[i + 1].point), "%s", point[i]);
+	}
+	mp_trace_deps(&t, dep);
+	ck_assert_int_eq(dep[1], -1);
+	ck_assert_int_eq(dep[2], 1);
+	ck_assert_int_eq(dep[3], 1);
+	ck_assert_int_eq(dep[4], 1);
+	ck_assert_int_eq(dep[5], -1);
+	ck_assert_int_eq(dep[6], 5);
+	/* without the first start, its place, verify and stop go; the second stays whole */
+	n = mp_trace_close(dep, s, 6, s);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(s[0], 0);
+	ck_assert_uint_eq(s[1], 5);
+	ck_assert_uint_eq(s[2], 6);
+	mp_trace_clear(&t);
+}
+END_TEST
+
 /*
  * A fake kernel for trials: block 32 (cold-plugged) starts offline; the
  * finding is an offline of 32 while it is online and MEM_GOING_OFFLINE
@@ -320,6 +352,7 @@ int main(void)
 	tcase_add_test(tc, test_one_minimal);
 	tcase_add_test(tc, test_error_and_cap);
 	tcase_add_test(tc, test_deps);
+	tcase_add_test(tc, test_deps_workload);
 	tcase_add_test(tc, test_shrink_trace);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
