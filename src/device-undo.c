@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
@@ -36,6 +37,21 @@ static int pick(struct mp_backend *be, struct mp_backend *own, const char *name,
 	}
 	*out = own;
 	return own->ops->probe ? own->ops->probe(own) : 0;
+}
+
+/* Whether the backend lists a virtio-mem device of that id. */
+static bool virtio_mem(struct mp_backend *b, const char *id)
+{
+	struct mp_device *devs = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	if (!b->ops->query || b->ops->query(b, &devs, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i++)
+		found = devs[i].type == MP_DEV_VIRTIO_MEM && !strcmp(devs[i].id, id);
+	free(devs);
+	return found;
 }
 
 int mp_device_undo(struct mp_backend *be, const struct mp_root *root, const struct mp_log *log,
@@ -80,6 +96,12 @@ int mp_device_undo(struct mp_backend *be, const struct mp_root *root, const stru
 	}
 	o.type = MP_DEV_DIMM;
 	o.addr = ref->addr;
+	if (virtio_mem(b, ref->id)) {
+		/* a virtio-mem device stays when it shrinks: it grows back */
+		o.type = MP_DEV_VIRTIO_MEM;
+		o.addr = 0;
+		o.id = ref->id;
+	}
 	if (!strcmp(b->ops->name, "dax"))
 		b->target = ref->id;	/* the instance, given to kmem again */
 	r = b->ops->add(b, ref->size, &o, &d);
