@@ -16,9 +16,8 @@
 #include "uevent.h"
 
 /*
- * The backend to use: be when it is the one the journal names (its open
- * QMP connection stays the only user of a guest's port), else own, set up
- * here (for an ACPI eject, undone through QMP: alt).
+ * The backend to use: be when it is the one named (its open QMP connection
+ * stays the only user of a guest's port), else own, set up and probed here.
  */
 static int pick(struct mp_backend *be, struct mp_backend *own, const char *name,
 		const struct mp_root *root, const struct mp_log *log, unsigned timeout_ms,
