@@ -245,8 +245,14 @@ static int dax_add(struct mp_backend *be, uint64_t size, const struct mp_add_opt
 	r = dax_memmap(be, name, o);
 	if (r == 0)
 		r = dax_bind(be, name, KMEM);
-	if (r < 0 && !bound_to(be, name, DEVICE_DAX))
-		dax_bind(be, name, DEVICE_DAX);	/* as it was; the first reason stays */
+	if (r < 0 && !bound_to(be, name, DEVICE_DAX)) {
+		char why[sizeof(be->why)];
+
+		/* as it was; the first reason stays */
+		memcpy(why, be->why, sizeof(why));
+		dax_bind(be, name, DEVICE_DAX);
+		memcpy(be->why, why, sizeof(why));
+	}
 	return r;
 }
 
