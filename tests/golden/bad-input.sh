@@ -63,6 +63,8 @@ expect 2 add --backend nosuch 128M
 expect 2 add --online sideways 128M
 expect 2 add --type floppy 128M
 expect 2 add --addr zz 128M
+expect 2 add --memmap-on-memory yes 128M
+expect 2 add --backend dax --memmap-on-memory maybe
 expect 2 add --node x 128M
 expect 2 add --timeout -5 128M
 expect 2 remove
