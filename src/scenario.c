@@ -127,6 +127,16 @@ static void set_remove(struct mp_trace_step *st, unsigned d)
 	*st = (struct mp_trace_step){ .op = MP_T_REMOVE, .dev = d, .node = -1 };
 }
 
+/* The check that ends a cycle; the next cycle starts at phase. */
+static int end_cycle(struct mp_gen *g, struct mp_trace_step *st, unsigned phase)
+{
+	set_simple(st, MP_T_CHECK);
+	g->phase = phase;
+	g->i = 0;
+	g->cycle++;
+	return 0;
+}
+
 static const enum mp_trace_op onlines[] = { MP_T_ONLINE, MP_T_ONLINE_KERNEL,
 					    MP_T_ONLINE_MOVABLE };
 
@@ -279,11 +289,7 @@ static int gen_zones(struct mp_gen *g, struct mp_trace_step *st)
 		}
 		return 0;
 	default:
-		set_simple(st, MP_T_CHECK);
-		g->phase = 1;
-		g->i = 0;
-		g->cycle++;
-		return 0;
+		return end_cycle(g, st, 1);
 	}
 }
 
@@ -359,10 +365,7 @@ static int gen_neighbours(struct mp_gen *g, struct mp_trace_step *st)
 		g->phase = 5;
 		return 0;
 	default:
-		set_simple(st, MP_T_CHECK);
-		g->phase = 0;
-		g->cycle++;
-		return 0;
+		return end_cycle(g, st, 0);
 	}
 }
 
@@ -411,10 +414,7 @@ static int gen_churn(struct mp_gen *g, struct mp_trace_step *st)
 		g->phase = 3;
 		return 0;
 	default:
-		set_simple(st, MP_T_CHECK);
-		g->phase = 0;
-		g->cycle++;
-		return 0;
+		return end_cycle(g, st, 0);
 	}
 }
 
@@ -466,11 +466,7 @@ static int gen_inject(struct mp_gen *g, struct mp_trace_step *st)
 		g->phase = 7;
 		return 0;
 	default:
-		set_simple(st, MP_T_CHECK);
-		g->phase = 1;
-		g->i = 0;
-		g->cycle++;
-		return 0;
+		return end_cycle(g, st, 1);
 	}
 }
 
@@ -486,10 +482,7 @@ static int gen_storm(struct mp_gen *g, struct mp_trace_step *st)
 	if (!n)
 		return -ENOSPC;
 	if (g->phase == 2) {
-		set_simple(st, MP_T_CHECK);
-		g->phase = 1;
-		g->cycle++;
-		return 0;
+		return end_cycle(g, st, 1);
 	}
 	*st = (struct mp_trace_step){ .op = MP_T_STORM, .node = -1, .duration_ms = 1500 };
 	if (g->cycle % 2) {	/* neighbours: all of them */
@@ -553,10 +546,7 @@ static int gen_autoonline(struct mp_gen *g, struct mp_trace_step *st)
 		g->phase = 5;
 		return 0;
 	default:
-		set_simple(st, MP_T_CHECK);
-		g->phase = 0;
-		g->cycle++;
-		return 0;
+		return end_cycle(g, st, 0);
 	}
 }
 
@@ -665,10 +655,7 @@ static int gen_pressure(struct mp_gen *g, struct mp_trace_step *st)
 		set_remove(st, d);	/* the kernel offlines, migrating the workload */
 		return 0;
 	default:
-		set_simple(st, MP_T_CHECK);
-		g->phase = P_ADD;
-		g->cycle++;
-		return 0;
+		return end_cycle(g, st, P_ADD);
 	}
 }
 
