@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check-main.h"
 #include "block.h"
 #include "kpf.h"
 #include "op.h"
@@ -304,8 +305,6 @@ int main(void)
 {
 	Suite *s = suite_create("block");
 	TCase *tc = tcase_create("block");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_state_parse);
 	tcase_add_test(tc, test_selector);
@@ -317,9 +316,5 @@ int main(void)
 	tcase_add_test(tc, test_journal_parse);
 	tcase_add_test(tc, test_iomem_origins);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return mp_check_run(s);
 }

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check-main.h"
 #include "backend.h"
 #include "qmp.h"
 
@@ -867,8 +868,6 @@ int main(void)
 {
 	Suite *s = suite_create("qmp");
 	TCase *tc = tcase_create("qmp");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_handshake);
@@ -891,9 +890,5 @@ int main(void)
 	tcase_add_test(tc, test_backend_remove_timeout);
 	tcase_add_test(tc, test_find_port);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return mp_check_run(s);
 }

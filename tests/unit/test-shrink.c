@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check-main.h"
 #include "shrink.h"
 #include "util.h"
 
@@ -344,8 +345,6 @@ int main(void)
 {
 	Suite *s = suite_create("shrink");
 	TCase *tc = tcase_create("ddmin");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_three_of_200);
 	tcase_add_test(tc, test_shapes);
@@ -355,9 +354,5 @@ int main(void)
 	tcase_add_test(tc, test_deps_workload);
 	tcase_add_test(tc, test_shrink_trace);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return mp_check_run(s);
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "check-main.h"
 #include "util.h"
 
 START_TEST(test_parse_u64)
@@ -80,17 +81,11 @@ int main(void)
 {
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_human_size);
 	tcase_add_test(tc, test_rstrip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return mp_check_run(s);
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check-main.h"
 #include "path.h"
 #include "workload.h"
 
@@ -164,8 +165,6 @@ int main(void)
 {
 	Suite *s = suite_create("workload");
 	TCase *tc = tcase_create("verify");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_fill_verify);
 	tcase_add_test(tc, test_one_byte);
@@ -175,9 +174,5 @@ int main(void)
 	tcase_add_test(tc, test_kind_names);
 	tcase_add_test(tc, test_child);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return mp_check_run(s);
 }
