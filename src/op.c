@@ -224,8 +224,9 @@ static int load_journal(struct mp_session *s, char *why, size_t len)
 {
 	_cleanup_close_ int fd = mp_open(s->root, MP_JOURNAL_FILE, O_RDONLY | O_NONBLOCK);
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, cap = 0;
+	size_t size = 0;
 	struct stat st;
+	int r;
 
 	if (fd == -ENOENT)
 		return 0;
@@ -237,34 +238,13 @@ static int load_journal(struct mp_session *s, char *why, size_t len)
 		snprintf(why, len, "cannot read the journal: not a regular file");
 		return -EINVAL;
 	}
-	for (;;) {
-		ssize_t k;
-
-		if (size == cap) {
-			char *nb;
-
-			if (cap >= MP_JOURNAL_MAX) {
-				snprintf(why, len, "cannot read the journal: larger than %u bytes",
-					 MP_JOURNAL_MAX);
-				return -EFBIG;
-			}
-			cap = cap ? cap * 2 : 4096;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		k = read(fd, buf + size, cap - size);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			snprintf(why, len, "cannot read the journal: %s", strerror(errno));
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		size += (size_t)k;
-	}
+	r = mp_read_fd(fd, MP_JOURNAL_MAX, &buf, &size);
+	if (r == -EFBIG)
+		snprintf(why, len, "cannot read the journal: larger than %u bytes", MP_JOURNAL_MAX);
+	else if (r < 0)
+		snprintf(why, len, "cannot read the journal: %s", strerror(-r));
+	if (r < 0)
+		return r;
 	return mp_journal_parse(buf, size, &s->journal, &s->njournal, why, len);
 }
 

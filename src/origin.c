@@ -110,31 +110,16 @@ static int read_iomem(const struct mp_root *root, uint64_t block_size, struct mp
 {
 	_cleanup_close_ int fd = mp_open(root, "/proc/iomem", O_RDONLY | O_NONBLOCK);
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, cap = 0;
+	size_t size;
 
 	if (fd < 0)
 		return 0;
-	for (;;) {
-		ssize_t k;
-
-		if (size == cap) {
-			char *nb;
-
-			if (cap >= (4u << 20))
-				break;	/* the kernel's is a few kB; read no more of a stray file */
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		k = read(fd, buf + size, cap - size);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;	/* unreadable as a whole (EISDIR, EAGAIN of a FIFO): nothing */
-		size += (size_t)k;
-	}
+	/*
+	 * The kernel's is a few kB: read no more of a stray file; unreadable
+	 * as a whole (EISDIR, EAGAIN of a FIFO) is nothing, what was read counts
+	 */
+	if (mp_read_fd(fd, 4u << 20, &buf, &size) == -ENOMEM)
+		return -ENOMEM;
 	return mp_iomem_origins(buf, size, block_size, v, n);
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -178,6 +179,51 @@ static ssize_t read_fd_str(int fd, char *buf, size_t len)
  * Reads open O_NONBLOCK: harmless on sysfs, procfs and regular files, and a
  * FIFO planted in a recorded tree reads empty instead of hanging the reader.
  */
+int mp_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+	size_t size = 0, cap = 0;
+	char *buf = malloc(1);
+	int r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k;
+
+		if (size == cap) {
+			char *nb;
+
+			if (cap >= max) {
+				r = -EFBIG;
+				break;
+			}
+			cap = cap ? cap * 2 : 16384;
+			if (cap > max)
+				cap = max;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		k = read(fd, buf + size, cap - size);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			break;
+		}
+		if (k == 0)
+			break;
+		size += (size_t)k;
+	}
+	buf[size] = '\0';
+	*out = buf;
+	*len = size;
+	return r;
+}
+
 ssize_t mp_read_str(const struct mp_root *root, const char *path, char *buf, size_t len)
 {
 	_cleanup_close_ int fd = mp_open(root, path, O_RDONLY | O_NONBLOCK);

@@ -50,6 +50,14 @@ DIR *mp_opendir(const struct mp_root *root, const char *path);
 int mp_exists(const struct mp_root *root, const char *path);
 
 /*
+ * Read fd to its end into a malloc'ed, NUL-terminated buffer (*out, to
+ * free; *len its length), grown up to max bytes. Returns 0; -EFBIG when the
+ * file holds max bytes or more; or the -errno of a failed read (EINTR is
+ * retried). On every return but -ENOMEM, *out holds what was read so far.
+ */
+int mp_read_fd(int fd, size_t max, char **out, size_t *len);
+
+/*
  * Read a whole (small) file into buf, NUL-terminated and with trailing
  * whitespace stripped. Returns the length or -errno; -EFBIG when it does not
  * fit.

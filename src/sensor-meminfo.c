@@ -27,49 +27,19 @@ void mp_avail_set(struct mp_avail *a, bool ok, const char *fmt, ...)
 ssize_t mp_read_all(const struct mp_root *root, const char *path, char **out)
 {
 	_cleanup_close_ int fd = mp_open(root, path, O_RDONLY | O_NONBLOCK);
-	size_t len = 0, cap = 16384;
-	char *buf;
+	size_t len;
+	int r;
 
 	if (fd < 0)
 		return fd;
-	buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t r;
-
-		if (cap - len < 4096) {
-			char *nb;
-
-			if (cap >= MP_READ_ALL_MAX) {
-				/* no kernel file read this way is that large: a stray file or device */
-				free(buf);
-				return -EFBIG;
-			}
-			nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			int e = -errno;
-
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			return e;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
+	/* no kernel file read this way comes near the bound: a stray file or device */
+	*out = NULL;
+	r = mp_read_fd(fd, MP_READ_ALL_MAX, out, &len);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		return r;
 	}
-	buf[len] = '\0';
-	*out = buf;
 	return (ssize_t)len;
 }
 
