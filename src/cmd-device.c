@@ -142,18 +142,12 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child dev_children[] = {
-	{ &mp_common_argp, 0, NULL, 0 },
-	{ &mp_change_argp, 0, NULL, 0 },
-	{ 0 }
-};
-
 static const struct argp add_argp = {
 	add_options, dev_parse, "SIZE",
 	"Hot-add SIZE of memory and wait for its blocks; --online onlines them.\v"
 	"dax takes the instance's size when SIZE is not given. The device is removed\n"
 	"again at the end unless --no-restore. See memplug(8).",
-	dev_children, NULL, NULL
+	mp_change_children, NULL, NULL
 };
 
 static const struct argp remove_argp = {
@@ -161,7 +155,7 @@ static const struct argp remove_argp = {
 	"Hot-remove the device holding BLOCKS (or --device ID): its online blocks are\n"
 	"offlined first, then it is removed and its blocks awaited gone.\v"
 	"It is added back at the end unless --no-restore (qmp DIMMs). See memplug(8).",
-	dev_children, NULL, NULL
+	mp_change_children, NULL, NULL
 };
 
 static void fill_ref(struct mp_device_ref *ref, const char *backend, const struct mp_device *d)

@@ -217,11 +217,6 @@ static error_t list_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child list_children[] = {
-	{ &mp_common_argp, 0, NULL, 0 },
-	{ 0 }
-};
-
 static const struct argp list_argp = {
 	list_options, list_parse, "[BLOCKS...]",
 	"List the memory blocks, merged into ranges of like blocks.\v"
@@ -231,7 +226,7 @@ static const struct argp list_argp = {
 	"MEMMAP says whether a block hosts its own memmap (memmap_on_memory): \"no\" when the\n"
 	"memory_hotplug.memmap_on_memory parameter is off, else read from /proc/kpageflags for\n"
 	"online blocks (root only), \"-\" where it cannot be told. See memplug(8).",
-	list_children, NULL, NULL
+	mp_common_children, NULL, NULL
 };
 
 /* A run of consecutive like blocks: [first, first + count). */

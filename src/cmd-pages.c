@@ -69,11 +69,6 @@ static error_t pages_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child pages_children[] = {
-	{ &mp_common_argp, 0, NULL, 0 },
-	{ 0 }
-};
-
 static const struct argp pages_argp = {
 	pages_options, pages_parse, "[BLOCKS...]",
 	"Summarise /proc/kpageflags per memory block (root only).\v"
@@ -85,7 +80,7 @@ static const struct argp pages_argp = {
 	"RESERVED, OTHER; then HOSTED: the memmap pages the block hosts at its start.\n"
 	"Blocks with HWPOISON pages are named on stderr with their first poisoned PFN.\n"
 	"See memplug(8).",
-	pages_children, NULL, NULL
+	mp_common_children, NULL, NULL
 };
 
 struct row {

@@ -98,11 +98,6 @@ static error_t qmp_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child qmp_children[] = {
-	{ &mp_common_argp, 0, NULL, 0 },
-	{ 0 }
-};
-
 static const struct argp qmp_argp = {
 	qmp_options, qmp_parse, "COMMAND [ARGUMENTS-JSON]",
 	"Send one QMP command to QEMU and print its return value as JSON.\v"
@@ -113,7 +108,7 @@ static const struct argp qmp_argp = {
 	"Without --qmp, the guest's virtio-serial port org.qemu.qmp is used (found under "
 	"--sysroot). Exit status 2, with the reason on stderr, when QEMU cannot be reached, "
 	"the peer does not speak QMP, the command fails or the timeout passes.",
-	qmp_children, NULL, NULL
+	mp_common_children, NULL, NULL
 };
 
 static int run(struct mp_ctx *ctx, struct qmp_args *a);

@@ -144,12 +144,6 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child replay_children[] = {
-	{ &mp_common_argp, 0, NULL, 0 },
-	{ &mp_change_argp, 0, NULL, 0 },
-	{ 0 }
-};
-
 static const struct argp replay_argp = {
 	replay_options, replay_parse, "FILE",
 	"Run a trace again (one operation a line, see TRACE FORMAT in memplug(8)) with every "
@@ -158,7 +152,7 @@ static const struct argp replay_argp = {
 	"block size is refused (its block numbers would name other memory). --dry-run parses "
 	"the trace and prints its steps. FILE - reads standard input. Exit 0 nothing found, "
 	"1 findings, 2 a bad trace (\"line N: reason\") or environment.",
-	replay_children, NULL, NULL
+	mp_change_children, NULL, NULL
 };
 
 static const struct argp shrink_argp = {
@@ -171,7 +165,7 @@ static const struct argp shrink_argp = {
 	"--fresh-guest, run on the host, each trial boots a new guest: memplug-vm "
 	"MEMPLUG-VM-OPTIONS --script (memplug replay of the candidate). Exit 0 shrunk or "
 	"nothing to shrink, 2 usage or environment error.",
-	replay_children, NULL, NULL
+	mp_change_children, NULL, NULL
 };
 
 /* The running kernel's release and block size, to compare with the header's. */

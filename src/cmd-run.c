@@ -153,12 +153,6 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child run_children[] = {
-	{ &mp_common_argp, 0, NULL, 0 },
-	{ &mp_change_argp, 0, NULL, 0 },
-	{ 0 }
-};
-
 static const struct argp run_argp = {
 	run_options, run_parse, "[BLOCKS...]",
 	"Run adversarial scenarios: add, online, offline and remove memory, checking every "
@@ -166,7 +160,7 @@ static const struct argp run_argp = {
 	"BLOCKS: blocks that exist already (cold-plugged DIMMs) the scenarios may online and "
 	"offline besides the DIMMs they add. Exit status: 0 clean, 1 findings, 2 usage or "
 	"environment, 4 skipped. See memplug(8).",
-	run_children, NULL, NULL
+	mp_change_children, NULL, NULL
 };
 
 /*

@@ -106,7 +106,7 @@ static error_t state_parse(int key, char *arg, struct argp_state *state)
 const struct argp mp_change_argp = { change_options, change_parse, NULL, NULL, NULL, NULL,
 				     NULL };
 
-static const struct argp_child state_children[] = {
+const struct argp_child mp_change_children[] = {
 	{ &mp_common_argp, 0, NULL, 0 },
 	{ &mp_change_argp, 0, NULL, 0 },
 	{ 0 }
@@ -116,7 +116,7 @@ static const struct argp online_argp = {
 	online_options, state_parse, "BLOCKS...",
 	"Online memory blocks, lowest first; read each back (state and zone).\v"
 	"Everything is put back at the end unless --no-restore. See memplug(8).",
-	state_children, NULL, NULL
+	mp_change_children, NULL, NULL
 };
 
 static const struct argp offline_argp = {
@@ -124,7 +124,7 @@ static const struct argp offline_argp = {
 	"Offline memory blocks, highest first; read each back.\v"
 	"Memory that was there at boot is refused unless --allow-boot-memory. Everything is "
 	"put back at the end unless --no-restore. See memplug(8).",
-	state_children, NULL, NULL
+	mp_change_children, NULL, NULL
 };
 
 static void print_step(const struct mp_step *st)
@@ -322,7 +322,7 @@ static error_t restore_parse(int key, char *arg, struct argp_state *state)
 static const struct argp restore_argp = {
 	NULL, restore_parse, NULL,
 	"Undo what a memplug that did not finish left in /run/memplug.journal, newest first.",
-	state_children, NULL, NULL
+	mp_change_children, NULL, NULL
 };
 
 /* A dead memplug's devices, undone through the backends its journal names. */

@@ -97,7 +97,7 @@ static const struct command commands[] = {
 	{ "shrink", cmd_shrink, "Shrink a failing trace to the few steps that still give its finding" },
 };
 
-static const struct argp_child top_children[] = {
+const struct argp_child mp_common_children[] = {
 	{ &mp_common_argp, 0, NULL, 0 },
 	{ 0 }
 };
@@ -162,7 +162,7 @@ static char *top_help_filter(int key, const char *text, void *input)
 
 static const struct argp top_argp = {
 	NULL, top_parse, "COMMAND [ARGS...]",
-	"memplug -- drive and check Linux memory hotplug.\v", top_children, top_help_filter, NULL
+	"memplug -- drive and check Linux memory hotplug.\v", mp_common_children, top_help_filter, NULL
 };
 
 int main(int argc, char **argv)

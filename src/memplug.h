@@ -17,12 +17,19 @@ struct mp_ctx {
 
 /* The options every command takes (--sysroot, --verbose), as an argp child. */
 extern const struct argp mp_common_argp;
+/* The children of a command that changes nothing: mp_common_argp (input: struct mp_ctx). */
+extern const struct argp_child mp_common_children[];
 
 /* Open the root context or print why not; returns an exit status or 0. */
 int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root);
 
 /* --timeout, --dry-run, --no-restore, --allow-boot-memory; input: struct mp_session_opts. */
 extern const struct argp mp_change_argp;
+/*
+ * The children of a command that changes memory: mp_common_argp and
+ * mp_change_argp (child inputs 0: struct mp_ctx, 1: struct mp_session_opts).
+ */
+extern const struct argp_child mp_change_children[];
 
 /* Print "memplug: <msg>" on stderr. */
 void mp_err(const char *fmt, ...) _printf_(1, 2);
