@@ -127,6 +127,24 @@ static void set_remove(struct mp_trace_step *st, unsigned d)
 	*st = (struct mp_trace_step){ .op = MP_T_REMOVE, .dev = d, .node = -1 };
 }
 
+/*
+ * Taking device d away: its highest online block goes offline, or, when
+ * none is online, the device is removed; true when it was the removal.
+ */
+static bool take_away(struct mp_gen *g, struct mp_trace_step *st, unsigned d)
+{
+	uint64_t f, l;
+
+	dev_range(g, d, &f, &l);
+	for (uint64_t b = l + 1; b-- > f;)
+		if (live_state(g, b) == MP_STATE_ONLINE) {
+			set_block(st, MP_T_OFFLINE, b);
+			return false;
+		}
+	set_remove(st, d);
+	return true;
+}
+
 /* The check that ends a cycle; the next cycle starts at phase. */
 static int end_cycle(struct mp_gen *g, struct mp_trace_step *st, unsigned phase)
 {
@@ -301,7 +319,6 @@ static int gen_zones(struct mp_gen *g, struct mp_trace_step *st)
 static int gen_neighbours(struct mp_gen *g, struct mp_trace_step *st)
 {
 	uint64_t size = g->cycle % 2 ? 2 * g->block_size : g->block_size;
-	uint64_t f, l;
 	unsigned a = 1, b = 2;
 
 	switch (g->phase) {
@@ -350,14 +367,8 @@ static int gen_neighbours(struct mp_gen *g, struct mp_trace_step *st)
 			set_simple(st, MP_T_CHECK);
 			return 0;
 		}
-		dev_range(g, d, &f, &l);
-		for (uint64_t x = l + 1; x-- > f;)
-			if (live_state(g, x) == MP_STATE_ONLINE) {
-				set_block(st, MP_T_OFFLINE, x);
-				return 0;
-			}
-		set_remove(st, d);
-		g->phase++;
+		if (take_away(g, st, d))
+			g->phase++;
 		return 0;
 	}
 	case 4:
@@ -404,14 +415,8 @@ static int gen_churn(struct mp_gen *g, struct mp_trace_step *st)
 		g->phase = 2;
 		/* fall through */
 	case 2:
-		dev_range(g, d, &f, &l);
-		for (uint64_t b = l + 1; b-- > f;)
-			if (live_state(g, b) == MP_STATE_ONLINE) {
-				set_block(st, MP_T_OFFLINE, b);
-				return 0;
-			}
-		set_remove(st, d);
-		g->phase = 3;
+		if (take_away(g, st, d))
+			g->phase = 3;
 		return 0;
 	default:
 		return end_cycle(g, st, 0);
@@ -531,14 +536,8 @@ static int gen_autoonline(struct mp_gen *g, struct mp_trace_step *st)
 		g->phase = 3;
 		/* fall through */
 	case 3:
-		dev_range(g, d, &f, &l);
-		for (uint64_t b = l + 1; b-- > f;)
-			if (live_state(g, b) == MP_STATE_ONLINE) {
-				set_block(st, MP_T_OFFLINE, b);
-				return 0;
-			}
-		set_remove(st, d);
-		g->phase = 4;
+		if (take_away(g, st, d))
+			g->phase = 4;
 		return 0;
 	case 4:
 		*st = (struct mp_trace_step){ .op = MP_T_AUTO_ONLINE, .node = -1 };
