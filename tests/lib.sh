@@ -55,3 +55,16 @@ run() {
 rc() {
 	cat "$WORK/rc"
 }
+
+# listen_peer NAME: socat on the unix socket $WORK/NAME.sock, giving every
+# client the shell script $WORK/NAME.peer on its stdin and stdout (socat
+# parses braces in an address: the script goes in a file); its pid joins
+# $pids, for the caller's cleanup. Returns once the socket is there.
+listen_peer() {
+	socat "UNIX-LISTEN:$WORK/$1.sock,fork" "SYSTEM:sh $WORK/$1.peer" 2>"$WORK/$1.err" &
+	pids="$pids $!"
+	i=0
+	while [ ! -S "$WORK/$1.sock" ]; do
+		i=$((i + 1)); [ $i -lt 50 ] || fail "socat did not listen"; sleep 0.1
+	done
+}

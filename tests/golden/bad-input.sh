@@ -206,12 +206,7 @@ greet() {
 }
 $2
 EOS
-	socat "UNIX-LISTEN:$WORK/$1.sock,fork" "SYSTEM:sh $WORK/$1.peer" 2>"$WORK/$1.err" &
-	pids="$pids $!"
-	i=0
-	while [ ! -S "$WORK/$1.sock" ]; do
-		i=$((i + 1)); [ $i -lt 50 ] || fail "socat did not listen"; sleep 0.1
-	done
+	listen_peer "$1"
 }
 peer midreply 'greet; reply "{\"return\": [{\"type\": \"dimm\", \"data\": {\"addr\": 42"; exit 0'
 expect 2 qmp --qmp "$WORK/midreply.sock" --timeout 2 query-memory-devices

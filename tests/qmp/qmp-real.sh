@@ -176,14 +176,8 @@ stop_qemu
 
 # Peers that are not QEMU.
 peer() {	# NAME SHELL-COMMAND: a socat listening on $WORK/NAME.sock
-	# (socat parses braces in an address: the command goes in a file)
 	printf '%s\n' "$2" >"$WORK/$1.peer"
-	socat "UNIX-LISTEN:$WORK/$1.sock,fork" "SYSTEM:sh $WORK/$1.peer" 2>"$WORK/$1.err" &
-	pids="$pids $!"
-	i=0
-	while [ ! -S "$WORK/$1.sock" ]; do
-		i=$((i + 1)); [ $i -lt 50 ] || fail "socat did not listen"; sleep 0.1
-	done
+	listen_peer "$1"
 }
 expect_bad() {	# PATH TEXT
 	t0=$(ms)
