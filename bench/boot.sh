@@ -7,7 +7,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 vm=$top/contrib/qemu/memplug-vm
 runs=${1:-5}
-memplug=${MEMPLUG:-$top/src/memplug}
+memplug=${MEMPLUG:-$top/cmd/memplug}
 if [ -x "$memplug" ]; then
 	what=(--memplug "$memplug" -- --version)
 	label="memplug --version"

@@ -8,7 +8,7 @@
 # Target (issue 2): memplug at most half of lsmem's time, peak RSS <= 16 MiB.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-memplug=${MEMPLUG:-$top/src/memplug}
+memplug=${MEMPLUG:-$top/cmd/memplug}
 lsmem=${LSMEM:-lsmem}
 reps=${1:-15}
 work=$(mktemp -d)

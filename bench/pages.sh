@@ -15,7 +15,7 @@
 # time; with kpagecount, no slower than page-types.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-memplug=${MEMPLUG:-$top/src/memplug}
+memplug=${MEMPLUG:-$top/cmd/memplug}
 reps=${1:-9}
 M=/sys/devices/system/memory
 work=$(mktemp -d)

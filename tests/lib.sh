@@ -4,7 +4,7 @@ set -eu
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-: "${MEMPLUG:=$top_builddir/src/memplug}"
+: "${MEMPLUG:=$top_builddir/cmd/memplug}"
 TREES=$top_srcdir/tests/fixtures/trees
 SHARED=${MEMPLUG_SHARED:-$top_srcdir/../shared}
 

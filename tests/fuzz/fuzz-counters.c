@@ -3,7 +3,7 @@
 #include <assert.h>
 
 #include "fuzz.h"
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "origin.h"
+#include "sensors/origin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

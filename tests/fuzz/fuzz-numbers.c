@@ -8,10 +8,10 @@
 #include <assert.h>
 #include <string.h>
 
-#include "block.h"
+#include "sensors/block.h"
 #include "fuzz.h"
-#include "uevent.h"
-#include "util.h"
+#include "sensors/uevent.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,7 +8,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "backend.h"
+#include "ops/backend.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -12,9 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "ops/backend.h"
 #include "fuzz.h"
-#include "qmp.h"
+#include "ops/qmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

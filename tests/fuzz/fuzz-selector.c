@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "block.h"
+#include "sensors/block.h"
 #include "fuzz.h"
 
 static struct mp_block blocks[48];

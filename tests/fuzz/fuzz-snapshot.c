@@ -8,8 +8,8 @@
 #include <json-c/json.h>
 
 #include "fuzz.h"
-#include "sensor.h"
-#include "snapshot.h"
+#include "sensors/sensor.h"
+#include "sensors/snapshot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "fuzz.h"
-#include "trace.h"
+#include "runner/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backend.h"
+#include "ops/backend.h"
 
 static void log_stderr(void *userdata, enum mp_prio prio, const char *msg)
 {

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "check-main.h"
-#include "block.h"
-#include "kpf.h"
-#include "op.h"
-#include "origin.h"
+#include "sensors/block.h"
+#include "sensors/kpf.h"
+#include "ops/session.h"
+#include "sensors/origin.h"
 
 START_TEST(test_state_parse)
 {
@@ -219,7 +219,7 @@ START_TEST(test_no_interface)
 }
 END_TEST
 
-/* The journal text as op.c writes it, and lines it must refuse. */
+/* The journal text as lib/ops/session.c writes it, and lines it must refuse. */
 START_TEST(test_journal_parse)
 {
 	static const char good[] = "# memplug journal, pid 1\nstate 5 online Normal\n"

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "check-main.h"
-#include "checker.h"
+#include "checks/checker.h"
 #include "fixture.h"
-#include "kpf.h"
+#include "sensors/kpf.h"
 
 #define BLOCK_SIZE (UINT64_C(128) << 20)	/* fixtures/README.md: 128 MiB blocks */
 #define PAGE 4096

@@ -9,8 +9,8 @@
 
 #include "check-main.h"
 #include "fixture.h"
-#include "sensor-kmsg.h"
-#include "uevent.h"
+#include "sensors/kmsg.h"
+#include "sensors/uevent.h"
 
 static const char *const logs[] = { "guest-6.12-debian/dmesg.txt",
 				    "ptdump/struct-page-64/dmesg.txt",

@@ -9,8 +9,8 @@
 
 #include "check-main.h"
 #include "fixture.h"
-#include "kpf.h"
-#include "sensor.h"
+#include "sensors/kpf.h"
+#include "sensors/sensor.h"
 
 static const char *const bins[] = {
 	"guest-6.12-debian/1-after-add-A-online/kpageflags-memory32.bin",

@@ -9,7 +9,7 @@
 
 #include "check-main.h"
 #include "fixture.h"
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 #define MiB (UINT64_C(1) << 20)
 /* fixtures/README.md: no KASLR, vmemmap at 0xffffea0000000000; 128 MiB blocks */

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "check-main.h"
-#include "backend.h"
-#include "qmp.h"
+#include "ops/backend.h"
+#include "ops/qmp.h"
 
 enum { SEND = 1, RECV, SLEEP, CLOSE };
 

@@ -9,7 +9,7 @@
 
 #include "check-main.h"
 #include "fixture.h"
-#include "sensor.h"
+#include "sensors/sensor.h"
 
 static void counters_of(const char *rel, bool vmstat, struct mp_counters *c, char **text,
 			size_t *len)

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "check-main.h"
-#include "shrink.h"
-#include "util.h"
+#include "runner/shrink.h"
+#include "base/util.h"
 
 /* The predicate fails when every one of need[] is in the subset. */
 struct need {

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "check-main.h"
-#include "trace.h"
-#include "util.h"
+#include "runner/trace.h"
+#include "base/util.h"
 
 static const char HDR[] = "memplug-trace 1\n"
 			  "seed 1234\n"

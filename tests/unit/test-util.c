@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "check-main.h"
-#include "util.h"
+#include "base/util.h"
 
 START_TEST(test_parse_u64)
 {

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "check-main.h"
-#include "path.h"
-#include "workload.h"
+#include "base/path.h"
+#include "ops/workload.h"
 
 #define PS 4096
 #define NPAGES 64

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memplug add, memplug remove: hot-add and hot-remove memory through a
+ * backend, journaled like every change, the new or vanished blocks awaited
+ * through the kernel's uevents with a timeout.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ops/backend.h"
+#include "sensors/block.h"
+#include "memplug.h"
+#include "ops/device.h"
+#include "ops/session.h"
+#include "sensors/uevent.h"
+
+#define MP_DEFAULT_TIMEOUT_S 60
+
+struct dev_args {
+	struct mp_ctx *ctx;
+	struct mp_session_opts opts;	/* first: the change options write here */
+	bool no_restore;
+	const char *backend;
+	const char *target;	/* --qmp */
+	struct mp_add_opts add;
+	bool have_online;
+	enum mp_target online;
+	uint64_t size;
+	struct mp_selector sel;
+	const char *device;	/* remove by device id */
+	bool remove;
+	struct mp_backend be;
+	struct mp_session *s;	/* while one runs */
+};
+
+enum { OPT_BACKEND = 'B', OPT_QMP = 0x200, OPT_TYPE, OPT_ADDR, OPT_NODE, OPT_ONLINE,
+       OPT_DEVICE, OPT_MEMMAP };
+
+static const struct argp_option add_options[] = {
+	{ "backend", OPT_BACKEND, "NAME", 0, "How to add: qmp (default), dax or probe", 0 },
+	{ "qmp", OPT_QMP, "PATH", 0,
+	  "QMP socket or port (default: the guest's org.qemu.qmp port); dax: the instance", 0 },
+	{ "type", OPT_TYPE, "TYPE", 0, "dimm (default) or virtio-mem", 0 },
+	{ "addr", OPT_ADDR, "ADDR", 0, "Physical address of a DIMM (default: QEMU picks)", 0 },
+	{ "node", OPT_NODE, "N", 0, "NUMA node of a DIMM", 0 },
+	{ "online", OPT_ONLINE, "ZONE", 0, "Online the new blocks: auto, kernel or movable", 0 },
+	{ "memmap-on-memory", OPT_MEMMAP, "yes|no", 0,
+	  "dax: set the instance's memmap_on_memory first (put back at the end)", 0 },
+	{ 0 }
+};
+
+static const struct argp_option remove_options[] = {
+	{ "backend", OPT_BACKEND, "NAME", 0, "How to remove: qmp (default), acpi or dax", 0 },
+	{ "qmp", OPT_QMP, "PATH", 0,
+	  "QMP socket or port (default: the guest's org.qemu.qmp port)", 0 },
+	{ "device", OPT_DEVICE, "ID", 0, "The device to remove (else the one holding BLOCKS)", 0 },
+	{ 0 }
+};
+
+static error_t dev_parse(int key, char *arg, struct argp_state *state)
+{
+	struct dev_args *a = state->input;
+	char err[200];
+	uint64_t v;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = a->ctx;
+		state->child_inputs[1] = &a->opts;
+		return 0;
+	case OPT_BACKEND:
+		if (!mp_backend_find(arg))
+			argp_error(state, "unknown backend \"%s\" (qmp, acpi, dax, probe)", arg);
+		a->backend = arg;
+		return 0;
+	case OPT_QMP:
+		a->target = arg;
+		return 0;
+	case OPT_TYPE:
+		if (!strcmp(arg, "dimm"))
+			a->add.type = MP_DEV_DIMM;
+		else if (!strcmp(arg, "virtio-mem"))
+			a->add.type = MP_DEV_VIRTIO_MEM;
+		else
+			argp_error(state, "--type takes dimm or virtio-mem, not \"%s\"", arg);
+		return 0;
+	case OPT_ADDR:
+		if (mp_parse_u64(arg, 0, &v) < 0)
+			argp_error(state, "--addr takes an address such as 0x100000000, not \"%s\"", arg);
+		a->add.addr = v;
+		return 0;
+	case OPT_NODE:
+		if (mp_parse_u64(arg, 10, &v) < 0 || v > 1024)
+			argp_error(state, "--node takes a node number, not \"%s\"", arg);
+		a->add.node = (int)v;
+		return 0;
+	case OPT_ONLINE:
+		a->have_online = true;
+		if (!strcmp(arg, "auto"))
+			a->online = MP_ONLINE;
+		else if (!strcmp(arg, "kernel"))
+			a->online = MP_ONLINE_KERNEL;
+		else if (!strcmp(arg, "movable"))
+			a->online = MP_ONLINE_MOVABLE;
+		else
+			argp_error(state, "--online takes auto, kernel or movable, not \"%s\"", arg);
+		return 0;
+	case OPT_DEVICE:
+		a->device = arg;
+		return 0;
+	case OPT_MEMMAP:
+		if (!strcmp(arg, "yes") || !strcmp(arg, "no"))
+			a->add.memmap_on_memory = !strcmp(arg, "yes");
+		else
+			argp_error(state, "--memmap-on-memory takes yes or no, not \"%s\"", arg);
+		return 0;
+	case ARGP_KEY_ARG:
+		if (a->remove) {
+			if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
+				argp_error(state, "%s", err);
+			return 0;
+		}
+		if (a->size)
+			argp_error(state, "one SIZE only");
+		if (mp_parse_size(arg, &a->size) < 0 || !a->size)
+			argp_error(state, "\"%s\" is not a size (256M, 1G)", arg);
+		return 0;
+	case ARGP_KEY_END:
+		/* a dax instance has its own size */
+		if (!a->remove && !a->size && !(a->backend && !strcmp(a->backend, "dax")))
+			argp_error(state, "how much? (SIZE such as 256M)");
+		if (a->add.memmap_on_memory >= 0 && !(a->backend && !strcmp(a->backend, "dax")))
+			argp_error(state, "--memmap-on-memory is for --backend dax");
+		if (a->remove && !a->device && !a->sel.nranges && !a->sel.nphys)
+			argp_error(state, "which memory? (--device ID, or the blocks: 32-33)");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp add_argp = {
+	add_options, dev_parse, "SIZE",
+	"Hot-add SIZE of memory and wait for its blocks; --online onlines them.\v"
+	"dax takes the instance's size when SIZE is not given. The device is removed\n"
+	"again at the end unless --no-restore. See memplug(8).",
+	mp_change_children, NULL, NULL
+};
+
+static const struct argp remove_argp = {
+	remove_options, dev_parse, "[BLOCKS...]",
+	"Hot-remove the device holding BLOCKS (or --device ID): its online blocks are\n"
+	"offlined first, then it is removed and its blocks awaited gone.\v"
+	"It is added back at the end unless --no-restore (qmp DIMMs). See memplug(8).",
+	mp_change_children, NULL, NULL
+};
+
+static void fill_ref(struct mp_device_ref *ref, const char *backend, const struct mp_device *d)
+{
+	memset(ref, 0, sizeof(*ref));
+	snprintf(ref->backend, sizeof(ref->backend), "%s", backend);
+	snprintf(ref->id, sizeof(ref->id), "%s", d->id);
+	ref->addr = d->addr;
+	ref->size = d->size;
+}
+
+/* The session's undo of an add (remove the device again) and of a remove (add it back). */
+static int undo_add(void *userdata, const struct mp_device_ref *ref, char *why, size_t len)
+{
+	struct dev_args *a = userdata;
+
+	return mp_device_undo(&a->be, a->be.root, &a->ctx->log, (unsigned)a->be.timeout_ms, false,
+			      ref, why, len);
+}
+
+static int undo_remove(void *userdata, const struct mp_device_ref *ref, char *why, size_t len)
+{
+	struct dev_args *a = userdata;
+
+	return mp_device_undo(&a->be, a->be.root, &a->ctx->log, (unsigned)a->be.timeout_ms, true,
+			      ref, why, len);
+}
+
+/* The backend's setting changes, journaled in the running session. */
+static int set_attr(void *userdata, const char *path, const char *value, char *why, size_t len)
+{
+	struct dev_args *a = userdata;
+
+	if (!a->s) {
+		snprintf(why, len, "no session to journal %s", path);
+		return -EINVAL;
+	}
+	return mp_session_set_attr(a->s, path, value, why, len);
+}
+
+/* Set up and probe the backend, or say why not. */
+static int backend_up(struct dev_args *a, struct mp_root *root)
+{
+	const char *name = a->backend ? a->backend : "qmp";
+	int r;
+
+	r = mp_backend_init(&a->be, name, root, &a->ctx->log, a->target,
+			    (int)(a->opts.timeout_ms ? a->opts.timeout_ms : 3600000));
+	if (r < 0) {
+		mp_err("unknown backend %s", name);
+		return MP_EXIT_USAGE;
+	}
+	r = a->be.ops->probe ? a->be.ops->probe(&a->be) : 0;
+	if (r < 0) {
+		mp_err("backend %s cannot work here: %s", name, a->be.why);
+		/* no way to add memory here is a skip; a path the user named that fails is not */
+		return !a->target && (r == -ENODEV || r == -ENOENT) ? MP_EXIT_SKIP : MP_EXIT_USAGE;
+	}
+	mp_logf(&a->ctx->log, MP_LOG_INFO, "backend %s", name);
+	return 0;
+}
+
+static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)
+{
+	struct mp_session *s = NULL;
+	struct mp_uevents *u = NULL;
+	struct mp_device_ref ref;
+	struct mp_device d;
+	uint64_t first, last;
+	char h[32], h2[32];
+	int status = MP_EXIT_OK, r;
+
+	if (a->size % bs) {
+		mp_err("%s is not a multiple of the block size (%s)",
+		       mp_human_size(a->size, h, sizeof(h)), mp_human_size(bs, h2, sizeof(h2)));
+		return MP_EXIT_USAGE;
+	}
+	if (a->opts.dry_run) {
+		printf("would add %s through %s\n",
+		       a->size ? mp_human_size(a->size, h, sizeof(h)) : "an instance",
+		       a->be.ops->name);
+		return MP_EXIT_OK;
+	}
+	a->opts.remove_device = undo_add;
+	a->opts.userdata = a;
+	r = mp_ctx_session(a->ctx, root, &a->opts, &s);
+	if (r)
+		return r;
+	a->s = s;
+	a->add.set_attr = set_attr;
+	a->add.userdata = a;
+	r = mp_uevents_new(root, &u);
+	if (r < 0) {
+		mp_err("cannot watch uevents: %s", strerror(-r));
+		return mp_ctx_session_end(a->ctx, s, true, MP_EXIT_USAGE);
+	}
+	r = a->be.ops->add(&a->be, a->size, &a->add, &d);
+	if (r < 0) {
+		mp_err("add of %s through %s failed: %s",
+		       a->size ? mp_human_size(a->size, h, sizeof(h)) : "memory", a->be.ops->name,
+		       a->be.why);
+		status = MP_EXIT_PARTIAL;
+		goto out;
+	}
+	fill_ref(&ref, a->be.ops->name, &d);
+	r = mp_session_journal_device(s, &ref);
+	if (r < 0)
+		mp_err("cannot journal device %s: %s", d.id, strerror(-r));
+	if (mp_device_blocks(&d, bs, &first, &last) < 0) {
+		mp_err("device %s has no range", d.id);
+		status = MP_EXIT_PARTIAL;
+		goto out;
+	}
+	r = mp_uevents_wait_blocks(u, first, last, true, a->opts.timeout_ms ? a->opts.timeout_ms
+									    : 3600000);
+	if (r < 0) {
+		mp_err("added %s %s at 0x%" PRIx64 ", but memory%" PRIu64 "-%" PRIu64
+		       " did not appear within the timeout",
+		       mp_dev_type_name(d.type), d.id, d.addr, first, last);
+		status = MP_EXIT_PARTIAL;
+		goto out;
+	}
+	printf("added %s %s at 0x%" PRIx64 " (%s): memory%" PRIu64 "-%" PRIu64 "\n",
+	       mp_dev_type_name(d.type), d.id, d.addr, mp_human_size(d.size, h, sizeof(h)), first,
+	       last);
+	fflush(stdout);
+	for (uint64_t b = first; a->have_online && b <= last && !mp_stop_signal; b++) {
+		struct mp_step st;
+
+		mp_block_set(s, b, a->online, &st);
+		if (st.outcome == MP_DONE || st.outcome == MP_ALREADY)
+			printf("memory%" PRIu64 ": %s -> %s (%s)\n", b, mp_state_name(st.before),
+			       mp_state_name(st.after), st.zones_after);
+		else
+			mp_err("memory%" PRIu64 ": %s: %s %s", b, mp_target_name(a->online),
+			       mp_outcome_name(st.outcome), st.why[0] ? st.why : strerror(-st.err));
+		if (st.outcome == MP_WRONG)
+			status = MP_EXIT_FINDINGS;
+		else if (st.outcome >= MP_REFUSED && st.outcome != MP_RACE && status == MP_EXIT_OK)
+			status = MP_EXIT_PARTIAL;
+	}
+out:
+	mp_uevents_free(u);
+	if (mp_stop_signal && status == MP_EXIT_OK)
+		status = MP_EXIT_PARTIAL;
+	return mp_ctx_session_end(a->ctx, s, !a->no_restore, status);
+}
+
+static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
+{
+	_cleanup_memory_ struct mp_memory *mem = NULL;
+	_cleanup_free_ struct mp_device *devs = NULL;
+	_cleanup_free_ struct mp_block **v = NULL;
+	struct mp_session *s = NULL;
+	struct mp_uevents *u = NULL;
+	const struct mp_device *d = NULL;
+	struct mp_device_ref ref;
+	uint64_t first, last;
+	size_t n = 0;
+	ssize_t nv = 0;
+	char err[200], h[32];
+	int status = MP_EXIT_OK, r;
+
+	r = a->be.ops->query ? a->be.ops->query(&a->be, &devs, &n) : -EOPNOTSUPP;
+	if (r < 0) {
+		mp_err("cannot list the %s devices: %s", a->be.ops->name, a->be.why);
+		return MP_EXIT_USAGE;
+	}
+	r = mp_memory_read(root, MP_READ_STATE | MP_READ_ZONES | MP_READ_NODE, &a->ctx->log, &mem);
+	if (r < 0) {
+		mp_err("cannot read %s: %s", MP_SYS_MEMORY, strerror(-r));
+		return MP_EXIT_USAGE;
+	}
+	if (!a->device) {
+		nv = mp_selector_resolve(&a->sel, mem, MP_SEL_LIST, &v, err, sizeof(err));
+		if (nv <= 0) {
+			mp_err("%s", nv < 0 ? err : "no block matches");
+			return MP_EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < n && !d; i++) {
+		if (mp_device_blocks(&devs[i], bs, &first, &last) < 0)
+			continue;
+		if (a->device ? !strcmp(devs[i].id, a->device)
+			      : v[0]->id >= first && v[0]->id <= last)
+			d = &devs[i];
+	}
+	if (!d) {
+		if (a->device)
+			mp_err("no %s device %s", a->be.ops->name, a->device);
+		else
+			mp_err("memory%" PRIu64 " belongs to no %s device", v[0]->id, a->be.ops->name);
+		return MP_EXIT_USAGE;
+	}
+	mp_device_blocks(d, bs, &first, &last);
+	for (ssize_t i = 0; i < nv; i++)
+		if (v[i]->id < first || v[i]->id > last) {
+			mp_err("memory%" PRIu64 " and memory%" PRIu64 " belong to different devices; "
+			       "remove one device at a time", v[0]->id, v[i]->id);
+			return MP_EXIT_USAGE;
+		}
+	if (a->opts.dry_run) {
+		printf("would offline memory%" PRIu64 "-%" PRIu64 " and remove %s %s (%s at 0x%" PRIx64
+		       ")\n", first, last, mp_dev_type_name(d->type), d->id,
+		       mp_human_size(d->size, h, sizeof(h)), d->addr);
+		return MP_EXIT_OK;
+	}
+	a->opts.readd_device = strcmp(a->be.ops->name, "probe") ? undo_remove : NULL;
+	a->opts.userdata = a;
+	a->opts.allow_boot_memory = true;	/* the device's blocks are hot-plugged by definition */
+	r = mp_ctx_session(a->ctx, root, &a->opts, &s);
+	if (r)
+		return r;
+	/* offline its online blocks first, highest first, so a refusal is named */
+	for (uint64_t b = last + 1; b-- > first && !mp_stop_signal;) {
+		const struct mp_block *blk = mp_memory_find(mem, b);
+		struct mp_step st;
+
+		if (!blk || blk->state == MP_STATE_OFFLINE)
+			continue;
+		mp_block_set(s, b, MP_OFFLINE, &st);
+		if (st.outcome != MP_DONE && st.outcome != MP_ALREADY) {
+			mp_err("memory%" PRIu64 ": offline %s: %s; %s not removed", b,
+			       mp_outcome_name(st.outcome), st.why[0] ? st.why : strerror(-st.err),
+			       d->id);
+			status = MP_EXIT_PARTIAL;
+			goto out;
+		}
+		printf("memory%" PRIu64 ": online -> offline\n", b);
+	}
+	if (mp_stop_signal)
+		goto out;
+	r = mp_uevents_new(root, &u);
+	if (r < 0) {
+		mp_err("cannot watch uevents: %s", strerror(-r));
+		status = MP_EXIT_USAGE;
+		goto out;
+	}
+	fill_ref(&ref, a->be.ops->name, d);
+	r = mp_session_journal_removed(s, &ref);
+	if (r < 0) {
+		mp_err("cannot journal the removal: %s", strerror(-r));
+		status = MP_EXIT_USAGE;
+		goto out;
+	}
+	r = a->be.ops->remove(&a->be, d);
+	if (r < 0) {
+		mp_err("remove of %s failed: %s", d->id, a->be.why);
+		mp_session_device_removed(s, d->id);	/* nothing to add back */
+		status = MP_EXIT_PARTIAL;
+		goto out;
+	}
+	r = mp_uevents_wait_blocks(u, first, last, false,
+				   a->opts.timeout_ms ? a->opts.timeout_ms : 3600000);
+	if (r < 0) {
+		mp_err("removed %s, but memory%" PRIu64 "-%" PRIu64 " still there after the timeout",
+		       d->id, first, last);
+		status = MP_EXIT_PARTIAL;
+		goto out;
+	}
+	printf("removed %s %s at 0x%" PRIx64 " (%s): memory%" PRIu64 "-%" PRIu64 " gone\n",
+	       mp_dev_type_name(d->type), d->id, d->addr, mp_human_size(d->size, h, sizeof(h)),
+	       first, last);
+out:
+	mp_uevents_free(u);
+	if (mp_stop_signal && status == MP_EXIT_OK)
+		status = MP_EXIT_PARTIAL;
+	return mp_ctx_session_end(a->ctx, s, !a->no_restore, status);
+}
+
+static int device_cmd(struct mp_ctx *ctx, int argc, char **argv, bool remove)
+{
+	struct dev_args a = {
+		.ctx = ctx,
+		.opts = { .timeout_ms = MP_DEFAULT_TIMEOUT_S * 1000 },
+		.add = MP_ADD_OPTS_INIT,
+		.remove = remove,
+	};
+	_cleanup_root_ struct mp_root *root = NULL;
+	uint64_t bs;
+	int r;
+
+	if (argp_parse(remove ? &remove_argp : &add_argp, argc, argv, 0, NULL, &a)) {
+		mp_selector_clear(&a.sel);
+		return MP_EXIT_USAGE;
+	}
+	a.no_restore = a.opts.no_restore;
+	r = mp_ctx_root(ctx, &root);
+	if (r)
+		goto out;
+	r = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
+	if (r == -ENOENT) {
+		mp_err("the kernel has no memory hotplug interface (no %s)", MP_SYS_MEMORY);
+		r = MP_EXIT_SKIP;
+		goto out;
+	}
+	if (r < 0 || !bs) {
+		mp_err("%s/block_size_bytes: %s", MP_SYS_MEMORY, r < 0 ? strerror(-r) : "zero");
+		r = MP_EXIT_USAGE;
+		goto out;
+	}
+	r = backend_up(&a, root);
+	if (r)
+		goto out;
+	r = remove ? do_remove(&a, root, bs) : do_add(&a, root, bs);
+out:
+	mp_backend_close(&a.be);
+	mp_selector_clear(&a.sel);
+	return r;
+}
+
+int cmd_add(struct mp_ctx *ctx, int argc, char **argv)
+{
+	return device_cmd(ctx, argc, argv, false);
+}
+
+int cmd_remove(struct mp_ctx *ctx, int argc, char **argv)
+{
+	return device_cmd(ctx, argc, argv, true);
+}

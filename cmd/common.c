@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What the commands share: the error printer, the root context, the common
+ * options (--sysroot, --verbose), the options of every command that
+ * changes memory, and the session those commands open and end.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplug.h"
+#include "ops/session.h"
+
+void mp_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("memplug: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void log_stderr(void *userdata, enum mp_prio prio, const char *msg)
+{
+	const struct mp_ctx *ctx = userdata;
+
+	if (prio >= MP_LOG_INFO && ctx->verbose < (prio == MP_LOG_DEBUG ? 2 : 1))
+		return;
+	fprintf(stderr, "memplug: %s\n", msg);
+}
+
+void mp_ctx_init(struct mp_ctx *ctx)
+{
+	*ctx = (struct mp_ctx){ .log = { log_stderr, ctx } };
+}
+
+int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root)
+{
+	int r = mp_root_new(ctx->sysroot, root);
+
+	if (r < 0) {
+		mp_err("cannot open root %s: %s", ctx->sysroot ? ctx->sysroot : "/", strerror(-r));
+		return MP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+enum { OPT_SYSROOT = 's', OPT_VERBOSE = 'v' };
+
+static const struct argp_option common_options[] = {
+	{ "sysroot", OPT_SYSROOT, "DIR", 0,
+	  "Read and write /sys, /proc, /dev and debugfs under DIR (a recorded tree)", -1 },
+	{ "verbose", OPT_VERBOSE, NULL, 0, "Say more on stderr (twice: debug)", -1 },
+	{ 0 }
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	struct mp_ctx *ctx = state->input;
+
+	switch (key) {
+	case OPT_SYSROOT:
+		if (!*arg)
+			argp_error(state, "--sysroot needs a folder");
+		ctx->sysroot = arg;
+		return 0;
+	case OPT_VERBOSE:
+		ctx->verbose++;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp mp_common_argp = { common_options, common_parse, NULL, NULL, NULL, NULL, NULL };
+
+const struct argp_child mp_common_children[] = {
+	{ &mp_common_argp, 0, NULL, 0 },
+	{ 0 }
+};
+
+enum { OPT_TIMEOUT = 't', OPT_DRY_RUN = 'n', OPT_NO_RESTORE = 0x100, OPT_ALLOW_BOOT };
+
+static const struct argp_option change_options[] = {
+	{ "timeout", OPT_TIMEOUT, "SECS", 0,
+	  "Bound every write by SECS seconds of wall clock (default 60; 0: none)", 1 },
+	{ "dry-run", OPT_DRY_RUN, NULL, 0, "Print the plan, write nothing", 1 },
+	{ "no-restore", OPT_NO_RESTORE, NULL, 0,
+	  "Keep the end state (default: put everything back at the end)", 1 },
+	{ "allow-boot-memory", OPT_ALLOW_BOOT, NULL, 0,
+	  "Allow offlining memory that was there at boot", 1 },
+	{ 0 }
+};
+
+/* The options of every command that changes memory; input: the session opts. */
+static error_t change_parse(int key, char *arg, struct argp_state *state)
+{
+	struct mp_session_opts *o = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case OPT_TIMEOUT:
+		if (mp_parse_u64(arg, 10, &v) < 0 || v > 86400)
+			argp_error(state, "--timeout takes whole seconds from 0 to 86400, not \"%s\"",
+				   arg);
+		o->timeout_ms = (unsigned)v * 1000;
+		return 0;
+	case OPT_DRY_RUN:
+		o->dry_run = true;
+		return 0;
+	case OPT_NO_RESTORE:
+		o->no_restore = true;
+		return 0;
+	case OPT_ALLOW_BOOT:
+		o->allow_boot_memory = true;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp mp_change_argp = { change_options, change_parse, NULL, NULL, NULL, NULL,
+				     NULL };
+
+const struct argp_child mp_change_children[] = {
+	{ &mp_common_argp, 0, NULL, 0 },
+	{ &mp_change_argp, 0, NULL, 0 },
+	{ 0 }
+};
+
+/* Open a session, or print why not; returns an exit status or 0. */
+int mp_ctx_session(struct mp_ctx *ctx, struct mp_root *root, const struct mp_session_opts *opts,
+		   struct mp_session **s)
+{
+	char why[600];
+	int r;
+
+	r = mp_session_signals();
+	if (r == 0)
+		r = mp_session_new(root, &ctx->log, opts, s, why, sizeof(why));
+	if (r == -ENODEV) {
+		mp_err("%s", why);
+		return MP_EXIT_SKIP;
+	}
+	if (r < 0) {
+		mp_err("%s", why);
+		return MP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* End a session: restore unless asked not to; returns the worse exit status. */
+int mp_ctx_session_end(struct mp_ctx *ctx, struct mp_session *s, bool restore, int status)
+{
+	int failed;
+
+	if (mp_stop_signal)
+		mp_err("stopped by signal %d", (int)mp_stop_signal);
+	if (!restore) {
+		mp_session_accept(s);
+		mp_session_free(s);
+		return status;
+	}
+	failed = mp_session_restore(s);
+	mp_session_free(s);
+	if (failed) {
+		mp_err("%d change%s could not be undone; the journal /run/memplug.journal keeps "
+		       "them and 'memplug restore' retries",
+		       failed, failed == 1 ? "" : "s");
+		return status == MP_EXIT_FINDINGS ? status : MP_EXIT_PARTIAL;
+	}
+	return status;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The command line: what every command gets, and the commands. */
+#ifndef MEMPLUG_MEMPLUG_H
+#define MEMPLUG_MEMPLUG_H
+
+#include <argp.h>
+#include <stdbool.h>
+
+#include "base/log.h"
+#include "base/path.h"
+
+struct mp_ctx {
+	const char *sysroot;	/* --sysroot, NULL for the live system */
+	int verbose;
+	struct mp_log log;	/* prints "memplug: ..." on stderr */
+};
+
+/* No sysroot, not verbose, the log on stderr. */
+void mp_ctx_init(struct mp_ctx *ctx);
+
+/* The options every command takes (--sysroot, --verbose), as an argp child. */
+extern const struct argp mp_common_argp;
+/* The children of a command that changes nothing: mp_common_argp (input: struct mp_ctx). */
+extern const struct argp_child mp_common_children[];
+
+/* Open the root context or print why not; returns an exit status or 0. */
+int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root);
+
+/* --timeout, --dry-run, --no-restore, --allow-boot-memory; input: struct mp_session_opts. */
+extern const struct argp mp_change_argp;
+/*
+ * The children of a command that changes memory: mp_common_argp and
+ * mp_change_argp (child inputs 0: struct mp_ctx, 1: struct mp_session_opts).
+ */
+extern const struct argp_child mp_change_children[];
+
+/* Print "memplug: <msg>" on stderr. */
+void mp_err(const char *fmt, ...) _printf_(1, 2);
+
+struct mp_session;
+struct mp_session_opts;
+
+/* Start a session that changes memory, or print why not (exit status or 0). */
+int mp_ctx_session(struct mp_ctx *ctx, struct mp_root *root, const struct mp_session_opts *opts,
+		   struct mp_session **s);
+/* End it, restoring unless told not to; returns the worse exit status. */
+int mp_ctx_session_end(struct mp_ctx *ctx, struct mp_session *s, bool restore, int status);
+
+int cmd_list(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_online(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_offline(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_restore(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_add(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_remove(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_run(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_qmp(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_pages(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_snapshot(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_check(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_replay(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memplug run: adversarial scenarios through the runner, with a check after
+ * every step, everything restored and the baseline checked at the end; a
+ * human summary, a JSON report and KTAP.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ops/backend.h"
+#include "memplug.h"
+#include "ops/session.h"
+#include "runner/report.h"
+#include "runner/run.h"
+#include "runner/scenario.h"
+#include "base/timeout.h"
+
+struct run_args {
+	struct mp_ctx *ctx;
+	struct mp_session_opts opts;	/* --timeout, --dry-run, ... (mp_change_argp) */
+	const char *scenarios[16];
+	size_t nscenarios;
+	uint64_t seed;
+	bool have_seed;
+	unsigned steps;
+	unsigned duration_s;
+	const char *backend, *target, *dir, *trace, *json;
+	bool ktap;
+	bool no_step_checks;
+	bool step_kpf_all;
+	uint64_t dimm_size;
+	unsigned max_devs;
+	struct mp_selector sel;
+};
+
+enum { OPT_SCENARIO = 'S', OPT_SEED = 0x300, OPT_STEPS, OPT_DURATION, OPT_BACKEND, OPT_QMP,
+       OPT_DIR, OPT_TRACE, OPT_JSON, OPT_KTAP, OPT_SIZE, OPT_MAXDEV, OPT_LIST, OPT_NOSTEP,
+       OPT_STEPKPF };
+
+static const struct argp_option run_options[] = {
+	{ "scenario", OPT_SCENARIO, "NAME", 0,
+	  "random (default), ladder, zones, neighbours, churn, storm, autoonline, inject, "
+	  "pressure; repeatable", 0 },
+	{ "seed", OPT_SEED, "N", 0, "Seed of the random choices (default: from the clock, printed)", 0 },
+	{ "steps", OPT_STEPS, "N", 0, "Steps per scenario (default 100)", 0 },
+	{ "duration", OPT_DURATION, "SECS", 0, "Stop each scenario after SECS seconds instead", 0 },
+	{ "backend", OPT_BACKEND, "NAME", 0, "How to add and remove memory: qmp (default)", 0 },
+	{ "qmp", OPT_QMP, "PATH", 0, "QMP socket or port (default: the guest's org.qemu.qmp)", 0 },
+	{ "size", OPT_SIZE, "SIZE", 0, "Size of the DIMMs the scenarios add (default 256M)", 0 },
+	{ "max-devices", OPT_MAXDEV, "N", 0, "DIMMs added at once at most (default 2)", 0 },
+	{ "dir", OPT_DIR, "DIR", 0, "Run folder for trace and timeline (default memplug-run-SEED)", 0 },
+	{ "trace", OPT_TRACE, "FILE", 0, "Write the trace there instead of DIR/trace", 0 },
+	{ "json", OPT_JSON, "FILE", 0, "Write the full report as JSON", 0 },
+	{ "ktap", OPT_KTAP, NULL, 0, "KTAP v1 on stdout (the summary goes to stderr)", 0 },
+	{ "list-scenarios", OPT_LIST, NULL, 0, "Print the scenarios and what they aim at", 0 },
+	{ "no-step-checks", OPT_NOSTEP, NULL, 0,
+	  "Check only at check steps and at the end (the read-back and the kernel log stay)", 0 },
+	{ "step-kpageflags", OPT_STEPKPF, "sample|all", 0,
+	  "After a step, read the kpageflags of the blocks it touched in part (a turning "
+	  "sixteenth and the head, the default) or all; check steps and the end read all", 0 },
+	{ 0 }
+};
+
+static error_t run_parse(int key, char *arg, struct argp_state *state)
+{
+	struct run_args *a = state->input;
+	char err[200];
+	uint64_t v;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = a->ctx;
+		state->child_inputs[1] = &a->opts;
+		return 0;
+	case OPT_SCENARIO:
+		if (!mp_scenario_find(arg))
+			argp_error(state, "no scenario \"%s\" (--list-scenarios)", arg);
+		if (a->nscenarios == ARRAY_SIZE(a->scenarios))
+			argp_error(state, "too many --scenario");
+		a->scenarios[a->nscenarios++] = arg;
+		return 0;
+	case OPT_SEED:
+		if (mp_parse_u64(arg, 0, &a->seed) < 0)
+			argp_error(state, "--seed takes a number, not \"%s\"", arg);
+		a->have_seed = true;
+		return 0;
+	case OPT_STEPS:
+		if (mp_parse_u64(arg, 10, &v) < 0 || !v || v > 10000000)
+			argp_error(state, "--steps takes 1 to 10000000, not \"%s\"", arg);
+		a->steps = (unsigned)v;
+		return 0;
+	case OPT_DURATION:
+		if (mp_parse_u64(arg, 10, &v) < 0 || !v || v > 30 * 86400)
+			argp_error(state, "--duration takes whole seconds, not \"%s\"", arg);
+		a->duration_s = (unsigned)v;
+		return 0;
+	case OPT_BACKEND:
+		if (!mp_backend_find(arg))
+			argp_error(state, "unknown backend \"%s\" (qmp, acpi, dax, probe)", arg);
+		a->backend = arg;
+		return 0;
+	case OPT_QMP:
+		a->target = arg;
+		return 0;
+	case OPT_SIZE:
+		if (mp_parse_size(arg, &a->dimm_size) < 0 || !a->dimm_size)
+			argp_error(state, "--size takes a size such as 256M, not \"%s\"", arg);
+		return 0;
+	case OPT_MAXDEV:
+		if (mp_parse_u64(arg, 10, &v) < 0 || v > MP_GEN_MAX_DEVS)
+			argp_error(state, "--max-devices takes 0 to %d, not \"%s\"", MP_GEN_MAX_DEVS, arg);
+		a->max_devs = (unsigned)v;
+		return 0;
+	case OPT_DIR:
+		a->dir = arg;
+		return 0;
+	case OPT_TRACE:
+		a->trace = arg;
+		return 0;
+	case OPT_JSON:
+		a->json = arg;
+		return 0;
+	case OPT_KTAP:
+		a->ktap = true;
+		return 0;
+	case OPT_STEPKPF:
+		if (strcmp(arg, "all") && strcmp(arg, "sample"))
+			argp_error(state, "--step-kpageflags takes sample or all, not \"%s\"", arg);
+		a->step_kpf_all = !strcmp(arg, "all");
+		return 0;
+	case OPT_NOSTEP:
+		a->no_step_checks = true;
+		return 0;
+	case OPT_LIST:
+		for (size_t i = 0; i < mp_nscenarios; i++)
+			printf("%-11s %s\n", mp_scenarios[i].name, mp_scenarios[i].doc);
+		exit(0);
+	case ARGP_KEY_ARG:
+		if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
+			argp_error(state, "%s", err);
+		if (a->sel.nphys || a->sel.nnodes || a->sel.nzones || a->sel.states || a->sel.size)
+			argp_error(state, "run takes blocks by number (32, 32-39), not \"%s\"", arg);
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp run_argp = {
+	run_options, run_parse, "[BLOCKS...]",
+	"Run adversarial scenarios: add, online, offline and remove memory, checking every "
+	"invariant after each step; restore everything and check against the start at the end.\v"
+	"BLOCKS: blocks that exist already (cold-plugged DIMMs) the scenarios may online and "
+	"offline besides the DIMMs they add. Exit status: 0 clean, 1 findings, 2 usage or "
+	"environment, 4 skipped. See memplug(8).",
+	mp_change_children, NULL, NULL
+};
+
+/*
+ * A steady loss per cycle is a leak even under noise: the least-squares
+ * slope of free pages (nr_free_pages and the per-cpu lists) over churn's
+ * check steps (one a cycle), flagged
+ * when it loses more than half a PMD's worth (256 pages) a cycle and the
+ * line explains the readings (R^2 >= 0.8) over at least 8 cycles.
+ */
+static void churn_slope(struct mp_run *r, size_t from, size_t to, FILE *out)
+{
+	const uint64_t *v;
+	size_t n = mp_run_check_readings(r, &v);
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, slope, r2, k;
+	char what[200];
+
+	if (to > n)
+		to = n;
+	if (to < from + 3)
+		return;
+	k = (double)(to - from);
+	for (size_t i = from; i < to; i++) {
+		double x = (double)(i - from), y = (double)v[i];
+
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		sxy += x * y;
+		syy += y * y;
+	}
+	slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
+	r2 = (k * syy - sy * sy) > 0 ? (k * sxy - sx * sy) * (k * sxy - sx * sy) /
+					       ((k * sxx - sx * sx) * (k * syy - sy * sy))
+				     : 0;
+	fprintf(out, "churn: free pages (with the per-cpu lists) per cycle: slope %+.1f pages (R^2 %.2f) over %zu cycles\n",
+		slope, r2, to - from);
+	if (to - from >= 8 && slope < -256 && r2 >= 0.8) {
+		snprintf(what, sizeof(what),
+			 "free pages fall by %.0f pages a cycle over %zu cycles (R^2 %.2f)%s", -slope,
+			 to - from, r2, (-slope > 448 && -slope < 576) ? ", about a PMD" : "");
+		mp_run_add_finding(r, MP_FIND_LEAK, "churn", what);
+	}
+}
+
+static bool inject_available(const struct mp_root *root)
+{
+	return mp_exists(root, "/sys/kernel/debug/notifier-error-inject/memory/actions/"
+			       "MEM_GOING_OFFLINE/error") == 1;
+}
+
+int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
+{
+	struct run_args a = {
+		.ctx = ctx,
+		.opts = { .timeout_ms = 60000 },
+		.steps = 100,
+		.dimm_size = 256ULL << 20,
+		.max_devs = 2,
+	};
+	_cleanup_root_ struct mp_root *root = NULL;
+	struct mp_run_opts ro = { 0 };
+	struct mp_run *r = NULL;
+	struct mp_report rep = { 0 };
+	char why[600], dir[64];
+	bool tty = isatty(STDERR_FILENO);
+	int e, status;
+
+	if (argp_parse(&run_argp, argc, argv, 0, NULL, &a)) {
+		mp_selector_clear(&a.sel);
+		return MP_EXIT_USAGE;
+	}
+	if (!a.nscenarios)
+		a.scenarios[a.nscenarios++] = "random";
+	if (!a.have_seed)
+		a.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (!a.dir) {
+		snprintf(dir, sizeof(dir), "memplug-run-%" PRIu64, a.seed);
+		a.dir = dir;
+	}
+	if (a.opts.dry_run) {
+		mp_err("run has no --dry-run: the scenarios choose from what the kernel did");
+		mp_selector_clear(&a.sel);
+		return MP_EXIT_USAGE;
+	}
+	e = mp_ctx_root(ctx, &root);
+	if (e) {
+		mp_selector_clear(&a.sel);
+		return e;
+	}
+	for (size_t i = 0; i < a.nscenarios; i++)
+		if (!strcmp(a.scenarios[i], "inject") && !inject_available(root)) {
+			mp_err("scenario inject needs memory notifier error injection "
+			       "(CONFIG_MEMORY_NOTIFIER_ERROR_INJECT, module "
+			       "memory-notifier-error-inject, debugfs mounted)");
+			mp_selector_clear(&a.sel);
+			return a.nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE;
+		}
+	{
+		uint64_t bs = 0;
+		struct mp_backend be;
+		char h1[32], h2[32];
+
+		if (mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs) == 0 && bs &&
+		    a.dimm_size % bs) {
+			mp_err("--size %s is not a multiple of the block size (%s)",
+			       mp_human_size(a.dimm_size, h1, sizeof(h1)), mp_human_size(bs, h2, sizeof(h2)));
+			mp_selector_clear(&a.sel);
+			return MP_EXIT_USAGE;
+		}
+		/* scenarios that add memory need a backend that works here: say so now */
+		if (a.max_devs && bs &&
+		    mp_backend_init(&be, a.backend ? a.backend : "qmp", root, &ctx->log, a.target,
+				    (int)(a.opts.timeout_ms ? a.opts.timeout_ms : 60000)) == 0) {
+			int pe = be.ops->probe ? be.ops->probe(&be) : 0;
+
+			if (pe < 0) {
+				mp_err("backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS "
+				       "alone)", be.ops->name, be.why);
+				mp_backend_close(&be);
+				mp_selector_clear(&a.sel);
+				return !a.target && (pe == -ENODEV || pe == -ENOENT) ? MP_EXIT_SKIP
+										  : MP_EXIT_USAGE;
+			}
+			mp_backend_close(&be);
+		}
+	}
+
+	ro.backend = a.backend;
+	ro.target = a.target;
+	ro.timeout_ms = a.opts.timeout_ms;
+	ro.allow_boot_memory = a.opts.allow_boot_memory;
+	ro.check_steps = !a.no_step_checks;
+	ro.step_kpf_all = a.step_kpf_all;
+	ro.dir = a.dir;
+	ro.trace_path = a.trace;
+	ro.header.seed = a.seed;
+	snprintf(ro.header.scenario, sizeof(ro.header.scenario), "%s", a.scenarios[0]);
+	e = mp_run_new(root, &ctx->log, &ro, &r, why, sizeof(why));
+	if (e < 0) {
+		mp_err("%s", why);
+		mp_selector_clear(&a.sel);
+		return e == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE;
+	}
+	mp_report_init(&rep, a.seed, mp_run_header(r)->kernel, r);
+	fprintf(a.ktap ? stderr : stdout, "memplug run: seed %" PRIu64 ", run folder %s\n", a.seed,
+		a.dir);
+
+	/* the devices one scenario added are there for the next */
+	struct mp_gen_dev devs[MP_GEN_MAX_DEVS + 1] = { 0 };
+
+	for (size_t k = 0; k < a.nscenarios && !mp_run_stopped(r); k++) {
+		const struct mp_scenario *sc = mp_scenario_find(a.scenarios[k]);
+		struct mp_gen g = {
+			.root = root,
+			.block_size = 0,
+			.dimm_size = a.dimm_size,
+			.max_devs = a.max_devs,
+			.inject_ok = inject_available(root),
+			.blocks = a.sel.nranges ? &a.sel : NULL,
+		};
+		uint64_t t0 = mp_now_ns(), end = t0 + (uint64_t)a.duration_s * 1000000000ULL;
+		size_t f0 = mp_run_findings(r)->n;
+		const uint64_t *cr;
+		size_t c0 = mp_run_check_readings(r, &cr);
+		unsigned n = 0;
+
+		mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &g.block_size);
+		mp_gen_init(&g, sc, a.seed + k);
+		memcpy(g.devs, devs, sizeof(devs));
+		while (!mp_run_stopped(r) &&
+		       (a.duration_s ? mp_now_ns() < end : n < a.steps)) {
+			struct mp_trace_step st;
+
+			if (mp_gen_next(&g, &st) < 0) {
+				mp_logf(&ctx->log, MP_LOG_WARN, "%s: nothing left to do after %u steps",
+					sc->name, n);
+				break;
+			}
+			mp_run_step(r, &st);
+			mp_gen_update(&g, &st);
+			n++;
+			if (tty && !a.ktap) {
+				double s = (double)(mp_now_ns() - t0) / 1e9;
+
+				fprintf(stderr, "\r%s: step %u%s%u, %.1f ops/s, findings %zu   ", sc->name,
+					n, a.duration_s ? " in " : "/",
+					a.duration_s ? (unsigned)s : a.steps, s > 0 ? n / s : 0.0,
+					mp_run_findings(r)->n);
+			}
+		}
+		memcpy(devs, g.devs, sizeof(devs));
+		if (!strcmp(sc->name, "churn"))
+			churn_slope(r, c0, mp_run_check_readings(r, &cr), a.ktap ? stderr : stdout);
+		if (tty && !a.ktap)
+			fputc('\n', stderr);
+		mp_report_scenario(&rep, sc->name, n, (double)(mp_now_ns() - t0) / 1e9, f0,
+				   mp_run_findings(r)->n);
+	}
+	if (mp_run_stopped(r))
+		mp_err("stopped by signal %d; restoring", (int)mp_stop_signal);
+	mp_run_finish(r);
+	mp_report_end(&rep);
+
+	status = mp_report_print_text(&rep, a.ktap ? stderr : stdout);
+	if (mp_run_restore_failed(r)) {
+		mp_err("%d change%s could not be undone: the kernel keeps that memory (see above); "
+		       "/run/memplug.journal holds them for 'memplug restore'",
+		       mp_run_restore_failed(r), mp_run_restore_failed(r) == 1 ? "" : "s");
+		if (status == MP_EXIT_OK)
+			status = MP_EXIT_PARTIAL;
+	}
+	if (a.ktap)
+		mp_report_print_ktap(&rep, stdout);
+	if (a.json && mp_report_write_json(&rep, a.json) < 0) {
+		mp_err("cannot write %s: %s", a.json, strerror(errno));
+		status = status ? status : MP_EXIT_USAGE;
+	}
+	mp_report_clear(&rep);
+	mp_run_free(r);
+	mp_selector_clear(&a.sel);
+	return status;
+}

@@ -1,0 +1,1112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "ops/backend.h"
+#include "sensors/block.h"
+#include "ops/device.h"
+#include "ops/session.h"
+#include "runner/run.h"
+#include "sensors/kmsg.h"
+#include "sensors/snapshot.h"
+#include "base/timeout.h"
+#include "sensors/uevent.h"
+#include "ops/workload.h"
+
+#define MP_RUN_MAX_DEVS 64
+#define MP_INJECT_DIR "/sys/kernel/debug/notifier-error-inject/memory/actions"
+
+struct run_dev {
+	bool present;
+	struct mp_device d;
+};
+
+struct mp_run {
+	struct mp_root *root;
+	const struct mp_log *log;
+	struct mp_run_opts o;
+	struct mp_session *s;
+	struct mp_session_opts so;
+	struct mp_backend be;
+	bool be_up;
+	struct run_dev devs[MP_RUN_MAX_DEVS + 1];	/* D1.. */
+	struct mp_snapshot *base, *prev;
+	struct mp_snap_opts snap;
+	struct mp_kmsg *kmsg;
+	struct mp_findings findings;
+	struct mp_op_stats stats[MP_T_NOPS];
+	unsigned steps;
+	bool armed_online, armed_offline;	/* notifier error injection */
+	unsigned refusal_logs;			/* kernel log lines of refused offlines */
+	uint64_t *check_free;			/* nr_free_pages at each check step */
+	size_t ncheck_free;
+	int restore_failed;
+	FILE *trace, *timeline;
+	bool finished;
+	struct mp_wl *wl;			/* the workload step's process */
+	char hp_path[128], hp_orig[32];		/* a huge page pool it raised, and its size before */
+};
+
+const struct mp_findings *mp_run_findings(const struct mp_run *r)
+{
+	return &r->findings;
+}
+
+const struct mp_op_stats *mp_run_stats(const struct mp_run *r)
+{
+	return r->stats;
+}
+
+unsigned mp_run_steps_done(const struct mp_run *r)
+{
+	return r->steps;
+}
+
+size_t mp_run_check_readings(const struct mp_run *r, const uint64_t **free_pages)
+{
+	*free_pages = r->check_free;
+	return r->ncheck_free;
+}
+
+struct mp_finding *mp_run_add_finding(struct mp_run *r, enum mp_finding_kind kind,
+				      const char *step, const char *what)
+{
+	return mp_findings_add(&r->findings, kind, -1, step, "%s", what);
+}
+
+const struct mp_trace_header *mp_run_header(const struct mp_run *r)
+{
+	return &r->o.header;
+}
+
+int mp_run_restore_failed(const struct mp_run *r)
+{
+	return r->restore_failed;
+}
+
+bool mp_run_stopped(const struct mp_run *r)
+{
+	return mp_stop_signal != 0;
+}
+
+static int backend_up(struct mp_run *r)
+{
+	int e;
+
+	if (r->be_up)
+		return 0;
+	e = mp_backend_init(&r->be, r->o.backend ? r->o.backend : "qmp", r->root, r->log,
+			    r->o.target, (int)(r->o.timeout_ms ? r->o.timeout_ms : 60000));
+	if (e < 0)
+		return e;
+	if (r->be.ops->probe) {
+		e = r->be.ops->probe(&r->be);
+		if (e < 0) {
+			/* the next step tries again from scratch: free what probe set up */
+			mp_backend_close(&r->be);
+			return e;
+		}
+	}
+	r->be_up = true;
+	return 0;
+}
+
+static int undo(struct mp_run *r, bool readd, const struct mp_device_ref *ref, char *why,
+		size_t len)
+{
+	int e = backend_up(r);
+
+	/* the run's own backend when it is up (one user of the guest's QMP port) */
+	return mp_device_undo(e == 0 ? &r->be : NULL, r->root, r->log, r->o.timeout_ms, readd, ref,
+			      why, len);
+}
+
+static int undo_add(void *ud, const struct mp_device_ref *ref, char *why, size_t len)
+{
+	return undo(ud, false, ref, why, len);
+}
+
+static int undo_remove(void *ud, const struct mp_device_ref *ref, char *why, size_t len)
+{
+	return undo(ud, true, ref, why, len);
+}
+
+static const char *kernel_release(char *buf, size_t len, const struct mp_root *root)
+{
+	struct utsname u;
+
+	if (mp_read_str(root, "/proc/sys/kernel/osrelease", buf, len) > 0)
+		return buf;
+	if (uname(&u) == 0)
+		snprintf(buf, len, "%s", u.release);
+	return buf;
+}
+
+static int take(struct mp_run *r, bool settle, unsigned readings, struct mp_snapshot **out)
+{
+	struct mp_snap_opts o = r->snap;
+
+	o.settle = settle;
+	o.readings = readings;
+	return mp_snapshot_take(r->root, &o, r->log, out);
+}
+
+int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_run_opts *o,
+	       struct mp_run **out, char *why, size_t wlen)
+{
+	struct mp_run *r = calloc(1, sizeof(*r));
+	struct mp_avail av;
+	char path[4096], buf[64];
+	int e;
+
+	if (!r)
+		return -ENOMEM;
+	r->root = root;
+	r->log = log;
+	r->o = *o;
+	r->o.header.version = 1;
+	if (!r->o.timeout_ms)
+		r->o.timeout_ms = 60000;
+	e = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &r->o.header.block_size);
+	if (e < 0) {
+		snprintf(why, wlen, "the kernel has no memory hotplug interface (no %s)",
+			 MP_SYS_MEMORY);
+		free(r);
+		return e == -ENOENT ? -ENODEV : e;
+	}
+	kernel_release(r->o.header.kernel, sizeof(r->o.header.kernel), root);
+	if (mp_read_str(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", buf, sizeof(buf)) > 0)
+		snprintf(r->o.header.memmap_on_memory, sizeof(r->o.header.memmap_on_memory), "%.15s", buf);
+	snprintf(r->o.header.backend, sizeof(r->o.header.backend), "%s",
+		 o->backend ? o->backend : "qmp");
+
+	r->so = (struct mp_session_opts){
+		.timeout_ms = r->o.timeout_ms,
+		.allow_boot_memory = o->allow_boot_memory,
+		.remove_device = undo_add,
+		.readd_device = undo_remove,
+		.userdata = r,
+	};
+	e = mp_session_signals();
+	if (e == 0)
+		e = mp_session_new(root, log, &r->so, &r->s, why, wlen);
+	if (e < 0) {
+		free(r);
+		return e;
+	}
+
+	r->snap = (struct mp_snap_opts){ .kpf = true, .ptdump = true, .readings = 1,
+					 .reading_gap_ms = 50, .settle_timeout_ms = 10000 };
+	e = take(r, !mp_root_is_sysroot(root), 5, &r->base);
+	if (e < 0) {
+		snprintf(why, wlen, "cannot take the baseline snapshot: %s", strerror(-e));
+		goto fail;
+	}
+	snprintf(r->base->step, sizeof(r->base->step), "baseline");
+	if (mp_kmsg_open(root, &r->kmsg, &av) < 0)
+		mp_logf(log, MP_LOG_INFO, "no kernel log: %s", av.why);
+
+	if (o->dir) {
+		if (mkdir(o->dir, 0755) < 0 && errno != EEXIST) {
+			e = -errno;
+			snprintf(why, wlen, "cannot create the run folder %s: %s", o->dir, strerror(errno));
+			goto fail;
+		}
+		snprintf(path, sizeof(path), "%s/timeline.csv", o->dir);
+		r->timeline = fopen(path, "we");
+		if (r->timeline)
+			fprintf(r->timeline, "step,operation,free_pages,nr_memmap_pages,online_blocks,"
+					     "vmemmap_mapped_bytes,findings\n");
+	}
+	if (o->trace_path || o->dir) {
+		if (o->trace_path)
+			snprintf(path, sizeof(path), "%s", o->trace_path);
+		else
+			snprintf(path, sizeof(path), "%s/trace", o->dir);
+		r->trace = fopen(path, "we");
+		if (!r->trace) {
+			e = -errno;
+			snprintf(why, wlen, "cannot write the trace %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		mp_trace_write_header(r->trace, &r->o.header);
+		fflush(r->trace);
+	}
+	*out = r;
+	return 0;
+fail:
+	mp_run_finish(r);
+	mp_run_free(r);
+	return e;
+}
+
+static void stat_add(struct mp_op_stats *s, uint64_t ns, bool failed)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 64;
+		uint64_t *v = realloc(s->ns, nc * sizeof(*v));
+
+		if (!v)
+			return;
+		s->ns = v;
+		s->cap = nc;
+	}
+	s->ns[s->n++] = ns;
+	s->failed += failed;
+}
+
+static void outcome(struct mp_trace_step *st, const char *o, const char *fmt, ...) _printf_(3, 4);
+static void outcome(struct mp_trace_step *st, const char *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(st->outcome, sizeof(st->outcome), "%s", o);
+	st->note[0] = '\0';
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(st->note, sizeof(st->note), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static const char *errno_name(int e)
+{
+	switch (-e) {
+	case EBUSY: return "EBUSY";
+	case EINVAL: return "EINVAL";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EINTR: return "EINTR";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EIO: return "EIO";
+	default: return "error";
+	}
+}
+
+static enum mp_target target_of(enum mp_trace_op op)
+{
+	switch (op) {
+	case MP_T_ONLINE_KERNEL: return MP_ONLINE_KERNEL;
+	case MP_T_ONLINE_MOVABLE: return MP_ONLINE_MOVABLE;
+	case MP_T_OFFLINE: return MP_OFFLINE;
+	default: return MP_ONLINE;
+	}
+}
+
+static int step_state(struct mp_run *r, struct mp_trace_step *st, const char *name)
+{
+	struct mp_step s;
+	bool armed = st->op == MP_T_OFFLINE ? r->armed_offline : r->armed_online;
+	struct mp_finding *f;
+
+	mp_block_set(r->s, st->block, target_of(st->op), &s);
+	switch (s.outcome) {
+	case MP_DONE:
+		outcome(st, "done", "%s", s.after == MP_STATE_ONLINE ? s.zones_after : "");
+		break;
+	case MP_ALREADY:
+		outcome(st, "already", "%s", s.zones_after);
+		break;
+	case MP_WRONG:
+		outcome(st, "wrong", "%s", s.why);
+		f = mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)st->block, name, "%s",
+				    s.why);
+		(void)f;
+		break;
+	case MP_RACE:
+		outcome(st, "race", NULL);
+		break;
+	case MP_REFUSED:
+		outcome(st, "refused", NULL);
+		break;
+	case MP_TIMEOUT:
+		outcome(st, "timeout", "%.1fs", (double)s.elapsed_ns / 1e9);
+		mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)st->block, name,
+				"%s did not finish within the timeout (%.1f s); the state reads %s",
+				mp_trace_op_name(st->op), (double)s.elapsed_ns / 1e9,
+				mp_state_name(s.after));
+		break;
+	case MP_INTERRUPTED:
+		outcome(st, "interrupted", NULL);
+		break;
+	case MP_FAILED:
+		outcome(st, "failed", "%s", s.err ? errno_name(s.err) : "");
+		if (armed)
+			mp_findings_add(&r->findings, MP_FIND_INJECTED, (int64_t)st->block, name,
+					"%s failed with %s while an error was injected at %s",
+					mp_trace_op_name(st->op), errno_name(s.err),
+					st->op == MP_T_OFFLINE ? "MEM_GOING_OFFLINE" : "MEM_GOING_ONLINE");
+		break;
+	case MP_DRY_RUN:
+		outcome(st, "dry-run", NULL);
+		break;
+	}
+	stat_add(&r->stats[st->op], s.elapsed_ns,
+		 s.outcome != MP_DONE && s.outcome != MP_ALREADY);
+	return 0;
+}
+
+static int step_add(struct mp_run *r, struct mp_trace_step *st)
+{
+	struct mp_add_opts ao = MP_ADD_OPTS_INIT;
+	struct mp_uevents *u = NULL;
+	struct mp_device_ref ref = { 0 };
+	struct mp_device d;
+	uint64_t first, last, t0 = mp_now_ns();
+	char auto_online[32];
+	int e;
+
+	if (!st->dev || st->dev > MP_RUN_MAX_DEVS || r->devs[st->dev].present) {
+		outcome(st, "refused", "D%u in use", st->dev);
+		return 0;
+	}
+	e = backend_up(r);
+	if (e < 0) {
+		outcome(st, "failed", "backend: %.80s", r->be.why);
+		return e;
+	}
+	ao.type = MP_DEV_DIMM;
+	ao.addr = st->addr;
+	ao.node = st->node;
+	e = mp_uevents_new(r->root, &u);
+	if (e == 0)
+		e = r->be.ops->add(&r->be, st->size, &ao, &d);
+	if (e < 0) {
+		outcome(st, "failed", "%.90s", r->be.why[0] ? r->be.why : strerror(-e));
+		stat_add(&r->stats[st->op], mp_now_ns() - t0, true);
+		mp_uevents_free(u);
+		return 0;
+	}
+	snprintf(ref.backend, sizeof(ref.backend), "%s", r->be.ops->name);
+	snprintf(ref.id, sizeof(ref.id), "%s", d.id);
+	ref.addr = d.addr;
+	ref.size = d.size;
+	mp_session_journal_device(r->s, &ref);
+	r->devs[st->dev] = (struct run_dev){ .present = true, .d = d };
+	st->addr = d.addr;	/* a replay puts it at the same place */
+	mp_device_blocks(&d, r->o.header.block_size, &first, &last);
+	e = mp_uevents_wait_blocks(u, first, last, true, r->o.timeout_ms);
+	mp_uevents_free(u);
+	stat_add(&r->stats[st->op], mp_now_ns() - t0, e < 0);
+	if (e < 0) {
+		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " did not appear", first, last);
+		mp_findings_add(&r->findings, MP_FIND_UEVENT, (int64_t)first, "add",
+				"D%u added at 0x%" PRIx64 " but memory%" PRIu64 "-%" PRIu64
+				" did not appear within %u ms",
+				st->dev, d.addr, first, last, r->o.timeout_ms);
+		return 0;
+	}
+	/*
+	 * With auto_online_blocks set the kernel onlines the new blocks itself,
+	 * after they appear: wait for it, or the check would read a block
+	 * half-way through onlining (pages online, state still offline).
+	 */
+	if (mp_read_str(r->root, MP_SYS_MEMORY "/auto_online_blocks", auto_online,
+			sizeof(auto_online)) > 0 &&
+	    strcmp(auto_online, "offline")) {
+		uint64_t end = mp_now_ns() + (uint64_t)r->o.timeout_ms * 1000000ULL;
+		uint64_t b = first;
+
+		while (b <= last && mp_now_ns() < end) {
+			char path[96], buf[32];
+
+			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+			if (mp_read_str(r->root, path, buf, sizeof(buf)) > 0 && !strcmp(buf, "online"))
+				b++;
+			else
+				poll(NULL, 0, 10);
+		}
+		if (b <= last)
+			mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)b, "add",
+					"auto_online_blocks is %s but memory%" PRIu64
+					" was not online within %u ms",
+					auto_online, b, r->o.timeout_ms);
+	}
+	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, first, last);
+	return 0;
+}
+
+static int step_remove(struct mp_run *r, struct mp_trace_step *st)
+{
+	struct run_dev *rd = st->dev && st->dev <= MP_RUN_MAX_DEVS ? &r->devs[st->dev] : NULL;
+	struct mp_uevents *u = NULL;
+	struct mp_device_ref ref = { 0 };
+	uint64_t first, last, t0 = mp_now_ns();
+	int e;
+
+	if (!rd || !rd->present) {
+		outcome(st, "refused", "no D%u", st->dev);
+		return 0;
+	}
+	e = backend_up(r);
+	if (e < 0) {
+		outcome(st, "failed", "backend: %.80s", r->be.why);
+		return e;
+	}
+	snprintf(ref.backend, sizeof(ref.backend), "%s", r->be.ops->name);
+	snprintf(ref.id, sizeof(ref.id), "%s", rd->d.id);
+	ref.addr = rd->d.addr;
+	ref.size = rd->d.size;
+	mp_device_blocks(&rd->d, r->o.header.block_size, &first, &last);
+	e = mp_uevents_new(r->root, &u);
+	if (e == 0)
+		e = r->be.ops->remove(&r->be, &rd->d);
+	if (e < 0) {
+		/* blocks that cannot be offlined fail the eject: an outcome */
+		outcome(st, "failed", "%.90s", r->be.why[0] ? r->be.why : strerror(-e));
+		stat_add(&r->stats[st->op], mp_now_ns() - t0, true);
+		mp_uevents_free(u);
+		return 0;
+	}
+	/* it was memplug's own add: nothing to undo any more */
+	mp_session_device_removed(r->s, rd->d.id);
+	rd->present = false;
+	e = mp_uevents_wait_blocks(u, first, last, false, r->o.timeout_ms);
+	mp_uevents_free(u);
+	stat_add(&r->stats[st->op], mp_now_ns() - t0, e < 0);
+	if (e < 0) {
+		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " still there", first, last);
+		mp_findings_add(&r->findings, MP_FIND_UEVENT, (int64_t)first, "remove",
+				"D%u removed but memory%" PRIu64 "-%" PRIu64 " still there after %u ms",
+				st->dev, first, last, r->o.timeout_ms);
+		return 0;
+	}
+	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, first, last);
+	return 0;
+}
+
+static int inject_write(struct mp_run *r, const char *point, int err)
+{
+	char path[160], val[16];
+
+	snprintf(path, sizeof(path), MP_INJECT_DIR "/%s/error", point);
+	snprintf(val, sizeof(val), "%d", err);
+	return mp_write_str_timeout(r->root, path, val, r->o.timeout_ms, NULL);
+}
+
+static int step_inject(struct mp_run *r, struct mp_trace_step *st)
+{
+	bool offline = !strcmp(st->point, "MEM_GOING_OFFLINE");
+	int e;
+
+	if (!offline && strcmp(st->point, "MEM_GOING_ONLINE")) {
+		outcome(st, "refused", "unknown point");
+		return 0;
+	}
+	e = inject_write(r, st->point, st->err);
+	if (e < 0) {
+		outcome(st, "failed", "%s (memory-notifier-error-inject loaded?)", errno_name(e));
+		return 0;
+	}
+	if (offline)
+		r->armed_offline = st->err != 0;
+	else
+		r->armed_online = st->err != 0;
+	outcome(st, "done", NULL);
+	return 0;
+}
+
+static int step_auto_online(struct mp_run *r, struct mp_trace_step *st)
+{
+	static const char *const ok[] = { "offline", "online", "online_kernel", "online_movable" };
+	char why[256];
+	size_t i;
+	int e;
+
+	for (i = 0; i < ARRAY_SIZE(ok) && strcmp(st->point, ok[i]); i++)
+		;
+	if (i == ARRAY_SIZE(ok)) {
+		outcome(st, "refused", "not a value of auto_online_blocks");
+		return 0;
+	}
+	/* journaled: the session writes the old value back at the end */
+	e = mp_session_set_attr(r->s, MP_SYS_MEMORY "/auto_online_blocks", st->point, why,
+				sizeof(why));
+	stat_add(&r->stats[st->op], 0, e < 0);
+	if (e == -EINVAL)
+		outcome(st, "failed", "%s", why);
+	else if (e < 0)
+		outcome(st, "failed", "%s", errno_name(e));
+	else
+		outcome(st, "done", NULL);
+	return 0;
+}
+
+/* A storm: writers and readers racing on a few blocks. */
+struct storm {
+	struct mp_run *r;
+	uint64_t first, last, end_ns;
+	unsigned writes, ok, ebusy, einval, eagain, other, reads;
+};
+
+struct storm_arg {
+	struct storm *sm;
+	unsigned seed;
+};
+
+static void *storm_thread(void *arg)
+{
+	struct storm *sm = ((struct storm_arg *)arg)->sm;
+	/* movable only: what a storm onlines must be able to go again */
+	static const char *const words[] = { "online_movable", "offline" };
+	unsigned x = ((struct storm_arg *)arg)->seed;
+
+	while (mp_now_ns() < sm->end_ns && !mp_stop_signal) {
+		uint64_t b;
+		char path[96], buf[64];
+		int e;
+
+		x = x * 1103515245u + 12345u;
+		b = sm->first + (x >> 8) % (sm->last - sm->first + 1);
+		if ((x >> 4) % 3 == 0) {
+			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/valid_zones", b);
+			mp_read_str(sm->r->root, path, buf, sizeof(buf));
+			__atomic_fetch_add(&sm->reads, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+		e = mp_write_str_timeout(sm->r->root, path, words[(x >> 12) % 2], sm->r->o.timeout_ms,
+					 NULL);
+		__atomic_fetch_add(&sm->writes, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(e == 0 ? &sm->ok : e == -EBUSY ? &sm->ebusy
+					     : e == -EINVAL ? &sm->einval
+					     : e == -EAGAIN ? &sm->eagain : &sm->other,
+				   1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int step_storm(struct mp_run *r, struct mp_trace_step *st, const char *name)
+{
+	struct storm sm = { .r = r, .first = st->block, .last = st->block_last };
+	pthread_t t[4];
+	struct storm_arg args[4];
+	size_t nt = 0;
+	uint64_t t0 = mp_now_ns();
+
+	if (st->block_last < st->block || st->block_last - st->block > 64 || !st->duration_ms) {
+		outcome(st, "refused", "storm takes FIRST-LAST (65 blocks at most) and milliseconds");
+		return 0;
+	}
+	/* journaled first, one by one: the racing writers bypass the journal */
+	for (uint64_t b = sm.first; b <= sm.last; b++)
+		if (mp_session_journal_block(r->s, b) < 0) {
+			outcome(st, "refused", "memory%" PRIu64 " is not there", b);
+			return 0;
+		}
+	sm.end_ns = t0 + (uint64_t)st->duration_ms * 1000000ULL;
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
+		args[nt] = (struct storm_arg){ &sm, (unsigned)(r->o.header.seed + r->steps * 7 + i) };
+		if (pthread_create(&t[nt], NULL, storm_thread, &args[nt]) == 0)
+			nt++;
+	}
+	for (size_t i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	stat_add(&r->stats[st->op], mp_now_ns() - t0, false);
+	/* the end state: every block online or offline, none stuck half-way */
+	for (uint64_t b = sm.first; b <= sm.last; b++) {
+		char path[96], buf[64];
+
+		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+		if (mp_read_str(r->root, path, buf, sizeof(buf)) < 0 ||
+		    (strcmp(buf, "online") && strcmp(buf, "offline")))
+			mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)b, name,
+					"after the storm the state reads \"%s\"", buf);
+	}
+	outcome(st, "done", "%u writes: %u ok, %u EBUSY, %u EINVAL, %u EAGAIN, %u other; %u reads",
+		sm.writes, sm.ok, sm.ebusy, sm.einval, sm.eagain, sm.other, sm.reads);
+	return 0;
+}
+
+static void pool_put_back(struct mp_run *r)
+{
+	int e;
+
+	if (!r->hp_path[0])
+		return;
+	e = mp_write_str_timeout(r->root, r->hp_path, r->hp_orig, r->o.timeout_ms, NULL);
+	if (e < 0 && e != -ENOENT)
+		mp_logf(r->log, MP_LOG_WARN, "could not put %s back to %s yet: %s (the journal will)",
+			r->hp_path, r->hp_orig, strerror(-e));
+	r->hp_path[0] = '\0';
+}
+
+/*
+ * Huge pages for a hugetlb workload: the node's 2 MiB pool raised until it
+ * has enough free pages. What is journaled and put back is the pool's total:
+ * migrating a pool page moves it to the target node, so the node's own count
+ * would not bring the machine back. 0 with o->size lowered to what the
+ * kernel gave, or 1 when it gave none (skip: not every kernel or node can).
+ */
+static int pool_raise(struct mp_run *r, struct mp_trace_step *st, struct mp_wl_opts *o)
+{
+	static const char total[] = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+	char dir[72], path[128], val[32], old[32];
+	uint64_t need = (o->size + MP_WL_HUGE_SIZE - 1) / MP_WL_HUGE_SIZE, nr, fr;
+	int e;
+
+	snprintf(dir, sizeof(dir), MP_SYS_NODE "/node%d/hugepages/hugepages-2048kB", o->node);
+	snprintf(path, sizeof(path), "%s/free_hugepages", dir);
+	if (mp_read_u64(r->root, path, 10, &fr) < 0) {
+		outcome(st, "skipped", "no 2 MiB huge page pool on node %d", o->node);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/nr_hugepages", dir);
+	if (fr < need) {
+		char why[200] = "cannot read the pool's size";
+
+		e = mp_read_str(r->root, total, old, sizeof(old)) < 0 ? -EIO : 0;
+		if (e == 0)
+			e = mp_session_set_attr(r->s, total, NULL, why, sizeof(why));
+		if (e == 0 && mp_read_u64(r->root, path, 10, &nr) < 0)
+			e = -EIO;
+		if (e < 0) {
+			outcome(st, "failed", "%.90s", why);
+			return -EIO;
+		}
+		snprintf(r->hp_path, sizeof(r->hp_path), "%s", total);
+		snprintf(r->hp_orig, sizeof(r->hp_orig), "%s", old);
+		snprintf(val, sizeof(val), "%" PRIu64, nr + need - fr);
+		/* the kernel gives what it can: read back what it gave */
+		mp_write_str_timeout(r->root, path, val, r->o.timeout_ms, NULL);
+		snprintf(path, sizeof(path), "%s/free_hugepages", dir);
+		if (mp_read_u64(r->root, path, 10, &fr) < 0)
+			fr = 0;
+	}
+	if (!fr) {
+		pool_put_back(r);
+		outcome(st, "skipped", "node %d gave none of %" PRIu64 " 2 MiB huge pages", o->node,
+			need);
+		return 1;
+	}
+	if (fr < need)
+		o->size = fr * MP_WL_HUGE_SIZE;
+	return 0;
+}
+
+static void wl_start(struct mp_run *r, struct mp_trace_step *st)
+{
+	struct mp_wl_opts o = { .size = st->size, .node = st->node,
+				.seed = r->o.header.seed ^ ((uint64_t)r->steps << 32),
+				.timeout_ms = r->o.timeout_ms };
+	char why[200], mode[16], sz[32];
+	int e;
+
+	if (r->wl) {
+		outcome(st, "refused", "a workload runs already");
+		return;
+	}
+	if (mp_wl_kind_parse(st->kind, &o.kind) < 0) {
+		outcome(st, "refused", "unknown kind");
+		return;
+	}
+	if (o.kind == MP_WL_THP && mp_wl_thp_mode(r->root, mode, sizeof(mode)) < 0) {
+		outcome(st, "skipped", "no THP (no %s)", MP_SYS_THP_ENABLED);
+		return;
+	}
+	if (o.kind == MP_WL_THP && !strcmp(mode, "never")) {
+		outcome(st, "skipped", "THP disabled (transparent_hugepage/enabled: never)");
+		return;
+	}
+	if (o.kind == MP_WL_HUGETLB) {
+		if (o.node < 0) {
+			outcome(st, "refused", "hugetlb needs node=");
+			return;
+		}
+		if (pool_raise(r, st, &o))
+			return;
+	}
+	e = mp_wl_start(r->root, &o, &r->wl, why, sizeof(why));
+	if (e < 0) {
+		pool_put_back(r);
+		outcome(st, "failed", "%s: %.80s", errno_name(e), why);
+		return;
+	}
+	outcome(st, "done", "%s on node %d", mp_human_size(mp_wl_bytes(r->wl), sz, sizeof(sz)),
+		o.node);
+}
+
+static void wl_place(struct mp_run *r, struct mp_trace_step *st)
+{
+	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE), bs = r->o.header.block_size;
+	struct mp_wl_place pl;
+	char why[200], huge[32] = "";
+	int e;
+
+	if (!r->wl) {
+		outcome(st, "refused", "no workload");
+		return;
+	}
+	e = mp_wl_place(r->wl, st->block * bs / ps, (st->block_last + 1) * bs / ps - 1, &pl, why,
+			sizeof(why));
+	if (e < 0) {
+		outcome(st, "failed", "%.90s", why);
+		return;
+	}
+	if (!pl.have_pfns) {
+		outcome(st, "unknown", "no PFNs in /proc/self/pagemap (root needed)");
+		return;
+	}
+	if (pl.have_flags)
+		snprintf(huge, sizeof(huge), " huge %" PRIu64, pl.huge);
+	if (!pl.in_range)
+		outcome(st, "unplaced", "0 of %" PRIu64 " pages in memory%" PRIu64 "-%" PRIu64 "%s",
+			pl.pages, st->block, st->block_last, huge);
+	else
+		outcome(st, "done", "%" PRIu64 " of %" PRIu64 " pages in memory%" PRIu64 "-%" PRIu64
+			" pfn 0x%" PRIx64 "-0x%" PRIx64 "%s", pl.in_range, pl.pages, st->block,
+			st->block_last, pl.pfn_min, pl.pfn_max, huge);
+}
+
+/* Every byte against the pattern; a wrong one is corruption. 0 or -errno (it died). */
+static int wl_verify(struct mp_run *r, struct mp_trace_step *st, const char *name)
+{
+	const struct mp_wl_opts *o = mp_wl_opts(r->wl);
+	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE), bs = r->o.header.block_size;
+	struct mp_wl_verdict v;
+	struct mp_finding *f;
+	char why[200], sz[32];
+	int e = mp_wl_check(r->wl, &v, why, sizeof(why));
+
+	if (e < 0) {
+		outcome(st, "failed", "%.90s", why);
+		return e;
+	}
+	if (!v.bad) {
+		outcome(st, "done", "%" PRIu64 " bytes ok", v.bytes);
+		return 0;
+	}
+	outcome(st, "corrupt", "page %" PRIu64 " offset 0x%" PRIx64 ": 0x%02x not 0x%02x",
+		v.first.page, v.first.offset, v.first.found, v.first.expected);
+	f = mp_findings_add(&r->findings, MP_FIND_CORRUPTION,
+			    v.pfn_before && bs ? (int64_t)(v.pfn_before * ps / bs) : -1, name,
+			    "workload (%s, %s on node %d): the byte at offset 0x%" PRIx64 " (page %" PRIu64
+			    ", PFN 0x%" PRIx64 " when last placed) reads 0x%02x, not 0x%02x; %" PRIu64
+			    " page%s wrong", mp_wl_kind_name(o->kind),
+			    mp_human_size(mp_wl_bytes(r->wl), sz, sizeof(sz)), o->node, v.first.offset,
+			    v.first.page, v.pfn_before, v.first.found, v.first.expected,
+			    v.first.bad_pages, v.first.bad_pages == 1 ? "" : "s");
+	if (f) {
+		f->have_numbers = true;
+		f->expected = v.first.expected;
+		f->seen = v.first.found;
+		snprintf(f->unit, sizeof(f->unit), "byte");
+		if (v.pfn_before) {
+			f->have_pfn = true;
+			f->pfn_first = f->pfn_last = v.pfn_before;
+		}
+	}
+	return 0;
+}
+
+static void wl_stop(struct mp_run *r)
+{
+	mp_wl_stop(r->wl);
+	r->wl = NULL;
+	pool_put_back(r);
+}
+
+static int step_workload(struct mp_run *r, struct mp_trace_step *st, const char *name)
+{
+	uint64_t t0 = mp_now_ns();
+
+	if (!strcmp(st->point, "start")) {
+		wl_start(r, st);
+	} else if (!strcmp(st->point, "place")) {
+		wl_place(r, st);
+	} else if (!strcmp(st->point, "verify")) {
+		if (!r->wl)
+			outcome(st, "refused", "no workload");
+		else if (wl_verify(r, st, name) < 0)
+			wl_stop(r);	/* it died: nothing left to ask */
+	} else if (!strcmp(st->point, "stop")) {
+		if (!r->wl) {
+			outcome(st, "refused", "no workload");
+		} else {
+			wl_stop(r);
+			outcome(st, "done", NULL);
+		}
+	} else {
+		outcome(st, "refused", "unknown workload step");
+	}
+	stat_add(&r->stats[st->op], mp_now_ns() - t0,
+		 strcmp(st->outcome, "done") && strcmp(st->outcome, "skipped"));
+	return 0;
+}
+
+static uint64_t vmemmap_bytes(const struct mp_snapshot *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->pt.n; i++)
+		if (s->pt.r[i].mapped)
+			n += s->pt.r[i].end - s->pt.r[i].start;
+	return n;
+}
+
+/*
+ * What the kernel logs when it refuses an offline (has_unmovable_pages()
+ * dumps the page, offline_pages() says "Offline failed", device_offline()
+ * failing an eject): after a step that was refused these are the refusal
+ * itself, an outcome, not a kernel bug. Anywhere else they stay findings.
+ */
+static bool refusal_text(const char *t)
+{
+	return t && (strstr(t, "page dumped because: unmovable page") ||
+		     strstr(t, "page dumped because: isolation failed") ||
+		     strstr(t, "Offline failed") || strstr(t, "offlining") );
+}
+
+static void poll_kmsg(struct mp_run *r, const char *name, bool refused)
+{
+	size_t from = r->findings.n, k = from;
+
+	if (!r->kmsg)
+		return;
+	mp_kmsg_poll(r->kmsg, name, &r->findings);
+	if (!refused)
+		return;
+	for (size_t i = from; i < r->findings.n; i++) {
+		struct mp_finding *f = &r->findings.v[i];
+
+		if (f->kind == MP_FIND_KERNEL_LOG && refusal_text(f->text)) {
+			r->refusal_logs++;
+			free(f->text);
+			continue;
+		}
+		r->findings.v[k++] = *f;
+	}
+	r->findings.n = k;
+}
+
+/*
+ * The blocks a step can have changed; 0 when it can have changed anything
+ * (a check, a storm's neighbours are listed, an injection changes nothing).
+ */
+static size_t touched(const struct mp_run *r, const struct mp_trace_step *st, uint64_t *v,
+		      size_t max)
+{
+	uint64_t f, l;
+	size_t n = 0;
+
+	switch (st->op) {
+	case MP_T_ONLINE:
+	case MP_T_ONLINE_KERNEL:
+	case MP_T_ONLINE_MOVABLE:
+	case MP_T_OFFLINE:
+		v[n++] = st->block;
+		return n;
+	case MP_T_STORM:
+		for (uint64_t b = st->block; b <= st->block_last && n < max; b++)
+			v[n++] = b;
+		return n;
+	case MP_T_ADD:
+	case MP_T_REMOVE:
+		if (!st->dev || st->dev > MP_RUN_MAX_DEVS ||
+		    mp_device_blocks(&r->devs[st->dev].d, r->o.header.block_size, &f, &l) < 0)
+			return 0;
+		for (uint64_t b = f; b <= l && n < max; b++)
+			v[n++] = b;
+		return n;
+	default:
+		return 0;
+	}
+}
+
+/* The invariants after a step, against the previous reading. */
+static void check_step(struct mp_run *r, const struct mp_trace_step *st, const char *name,
+		       bool full, bool refused)
+{
+	struct mp_snapshot *now = NULL;
+	struct mp_check_opts co = { .struct_page = r->o.struct_page, .step = name };
+	struct mp_snap_opts so = r->snap;
+	struct mp_check_info info;
+	uint64_t ids[64];
+	size_t online = 0, nids = full ? 0 : touched(r, st, ids, ARRAY_SIZE(ids));
+
+	poll_kmsg(r, name, refused);
+	if (!r->o.check_steps && !full)
+		return;
+	/*
+	 * Read only what the step can have changed: the kpageflags of its
+	 * blocks (a sample, unless --step-kpageflags all: a block's flags cost
+	 * about as much to read as onlining it under TCG), the page tables when
+	 * memory came or went; the rest of the previous reading stands. A check
+	 * step reads everything.
+	 */
+	so.readings = 1;
+	so.settle = false;
+	if (!full && r->prev && (nids || st->op == MP_T_INJECT || st->op == MP_T_AUTO_ONLINE ||
+				 st->op == MP_T_WORKLOAD)) {
+		so.reuse = r->prev;
+		so.kpf_only = ids;
+		so.nkpf_only = nids ? nids : 1;
+		if (!nids)
+			ids[0] = UINT64_MAX;	/* none */
+		so.ptdump = st->op == MP_T_ADD || st->op == MP_T_REMOVE;
+		so.kpf_sample = !r->o.step_kpf_all;
+		so.kpf_sample_seq = r->steps;
+	}
+	/* the memory a workload takes or gives back is its own, not a leak */
+	if (st->op == MP_T_WORKLOAD)
+		co.free_tolerance = INT64_MAX;
+	if (mp_snapshot_take(r->root, &so, r->log, &now) < 0)
+		return;
+	snprintf(now->step, sizeof(now->step), "%s", name);
+	memset(&info, 0, sizeof(info));
+	mp_check(r->prev ? r->prev : r->base, now, &co, &r->findings, &info);
+	for (size_t i = 0; i < now->nblocks; i++)
+		online += now->blocks[i].present && now->blocks[i].state == MP_STATE_ONLINE;
+	if (full) {
+		uint64_t *v = realloc(r->check_free, (r->ncheck_free + 1) * sizeof(*v));
+
+		uint64_t pcp = 0;
+
+		if (v) {
+			r->check_free = v;
+			/* free pages wait on the per-cpu lists too: count them, or they add noise */
+			mp_snapshot_pcp(now, &pcp);
+			v[r->ncheck_free++] = mp_counters_val(&now->vmstat, "nr_free_pages", 0) + pcp;
+		}
+	}
+	if (r->timeline)
+		fprintf(r->timeline, "%u,%s,%" PRIu64 ",%" PRIu64 ",%zu,%" PRIu64 ",%zu\n", r->steps,
+			name, mp_counters_val(&now->vmstat, "nr_free_pages", 0),
+			mp_counters_val(&now->vmstat, "nr_memmap_pages", 0), online,
+			vmemmap_bytes(now), r->findings.n);
+	mp_snapshot_free(r->prev);
+	r->prev = now;
+}
+
+int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
+{
+	char line[256], name[64];
+	uint64_t t0 = mp_now_ns();
+	int e = 0;
+
+	st->outcome[0] = st->note[0] = '\0';
+	r->steps++;
+	snprintf(name, sizeof(name), "%u:%s", r->steps, mp_trace_op_name(st->op));
+	switch (st->op) {
+	case MP_T_ADD:
+		e = step_add(r, st);
+		break;
+	case MP_T_REMOVE:
+		e = step_remove(r, st);
+		break;
+	case MP_T_ONLINE:
+	case MP_T_ONLINE_KERNEL:
+	case MP_T_ONLINE_MOVABLE:
+	case MP_T_OFFLINE:
+		e = step_state(r, st, name);
+		break;
+	case MP_T_INJECT:
+		e = step_inject(r, st);
+		break;
+	case MP_T_CHECK:
+		outcome(st, "done", NULL);
+		stat_add(&r->stats[st->op], mp_now_ns() - t0, false);
+		break;
+	case MP_T_AUTO_ONLINE:
+		e = step_auto_online(r, st);
+		break;
+	case MP_T_STORM:
+		e = step_storm(r, st, name);
+		break;
+	case MP_T_WORKLOAD:
+		e = step_workload(r, st, name);
+		break;
+	case MP_T_NOPS:
+		outcome(st, "refused", NULL);
+		break;
+	}
+	check_step(r, st, name, st->op == MP_T_CHECK,
+		   !strcmp(st->outcome, "failed") || !strcmp(st->outcome, "timeout") ||
+			   !strcmp(st->outcome, "interrupted"));
+	if (r->trace) {
+		mp_trace_format_step(st, line, sizeof(line));
+		fprintf(r->trace, "%s\n", line);
+		fflush(r->trace);
+	}
+	return e;
+}
+
+int mp_run_finish(struct mp_run *r)
+{
+	struct mp_snapshot *end = NULL;
+	struct mp_check_opts co = { .struct_page = r->o.struct_page, .step = "end" };
+	struct mp_check_info info;
+	int failed = 0;
+
+	if (r->finished)
+		return 0;
+	r->finished = true;
+	if (r->wl) {
+		/* a workload still running: every byte once more, then it ends */
+		struct mp_trace_step st = { .op = MP_T_WORKLOAD, .node = -1 };
+
+		wl_verify(r, &st, "end");
+		mp_logf(r->log, MP_LOG_INFO, "the workload still running at the end: verify -> %s %s",
+			st.outcome, st.note);
+		wl_stop(r);
+	}
+	if (r->armed_offline)
+		inject_write(r, "MEM_GOING_OFFLINE", 0);
+	if (r->armed_online)
+		inject_write(r, "MEM_GOING_ONLINE", 0);
+	if (r->s) {
+		/*
+		 * Memory onlined to a kernel zone can hold unmovable pages for
+		 * good: the kernel refusing to give it back is its right, said
+		 * in the log and in the exit status, not a finding.
+		 */
+		failed = mp_session_restore(r->s);
+		r->restore_failed = failed;
+		mp_session_free(r->s);
+		r->s = NULL;
+	}
+	poll_kmsg(r, "end", failed > 0);
+	if (r->base && take(r, !mp_root_is_sysroot(r->root), 5, &end) == 0) {
+		snprintf(end->step, sizeof(end->step), "end");
+		memset(&info, 0, sizeof(info));
+		mp_check(r->base, end, &co, &r->findings, &info);
+		mp_logf(r->log, MP_LOG_INFO, "end check: free pages %" PRId64
+			" lower than at the start, tolerance %" PRIu64 " (%s)",
+			info.free_loss, info.tolerance, info.tolerance_src);
+		mp_snapshot_free(end);
+	}
+	return failed ? -EIO : 0;
+}
+
+void mp_run_free(struct mp_run *r)
+{
+	if (!r)
+		return;
+	if (!r->finished)
+		mp_run_finish(r);
+	mp_wl_stop(r->wl);
+	if (r->be_up)
+		mp_backend_close(&r->be);
+	if (r->trace)
+		fclose(r->trace);
+	if (r->timeline)
+		fclose(r->timeline);
+	mp_kmsg_close(r->kmsg);
+	mp_snapshot_free(r->base);
+	mp_snapshot_free(r->prev);
+	mp_findings_clear(&r->findings);
+	free(r->check_free);
+	for (size_t i = 0; i < ARRAY_SIZE(r->stats); i++)
+		free(r->stats[i].ns);
+	free(r);
+}
