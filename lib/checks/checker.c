@@ -525,6 +525,22 @@ static int check_kmsg(const struct mp_snapshot *base, const struct mp_snapshot *
 	return 0;
 }
 
+int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step, struct mp_findings *out)
+{
+	for (size_t i = 0; i < log->n; i++) {
+		const struct mp_kmsg_rec *k = &log->v[i];
+		struct mp_finding *x;
+
+		x = mp_findings_add(out, k->refused ? MP_FIND_REFUSED : MP_FIND_KERNEL_LOG, -1, step,
+				    k->refused ? "kernel log: offline or removal refused: %s"
+					       : "kernel log: %s",
+				    k->pattern);
+		if (!x || !(x->text = strdup(k->text)))
+			return -ENOMEM;
+	}
+	return (int)log->n;
+}
+
 /* ---- what did not come back ---- */
 
 static bool same_blocks(const struct mp_snapshot *a, const struct mp_snapshot *b)

@@ -45,4 +45,12 @@ struct mp_check_info {
 int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
 	     const struct mp_check_opts *o, struct mp_findings *out, struct mp_check_info *info);
 
+/*
+ * The kernel log records a poll or a scan kept (kmsg.h), as findings of
+ * step: a refused offline or removal an MP_FIND_REFUSED note, the rest
+ * MP_FIND_KERNEL_LOG, each with its text. Returns how many, or -ENOMEM.
+ */
+int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step,
+			  struct mp_findings *out);
+
 #endif

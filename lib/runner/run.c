@@ -863,11 +863,13 @@ static bool refusal_text(const char *t)
 
 static void poll_kmsg(struct mp_run *r, const char *name, bool refused)
 {
+	_cleanup_kmsg_log_ struct mp_kmsg_log log = { 0 };
 	size_t from = r->findings.n, k = from;
 
 	if (!r->kmsg)
 		return;
-	mp_kmsg_poll(r->kmsg, name, &r->findings);
+	mp_kmsg_poll(r->kmsg, &log);
+	mp_check_kmsg_records(&log, name, &r->findings);
 	if (!refused)
 		return;
 	for (size_t i = from; i < r->findings.n; i++) {
