@@ -541,6 +541,28 @@ int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step, struc
 	return (int)log->n;
 }
 
+/* ---- the uevents of a step ---- */
+
+int mp_check_uevents(const struct mp_uevent_diff *d, const char *step, struct mp_findings *out)
+{
+	for (size_t i = 0; i < d->nmissing; i++) {
+		const struct mp_uevent *e = &d->missing[i];
+
+		if (!mp_findings_add(out, MP_FIND_UEVENT, (int64_t)e->block, step,
+				     "expected uevent %s of memory%" PRIu64 " did not come",
+				     mp_uevent_action_name(e->action), e->block))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < d->nextra; i++) {
+		const struct mp_uevent_rec *e = &d->extra[i];
+
+		if (!mp_findings_add(out, MP_FIND_UEVENT, (int64_t)e->block, step,
+				     "unexpected uevent %s of memory%" PRIu64, e->action, e->block))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* ---- what did not come back ---- */
 
 static bool same_blocks(const struct mp_snapshot *a, const struct mp_snapshot *b)

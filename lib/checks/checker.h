@@ -11,6 +11,7 @@
 
 #include "checks/finding.h"
 #include "sensors/snapshot.h"
+#include "sensors/uevent.h"
 
 struct mp_check_opts {
 	unsigned struct_page;		/* 0: derive it */
@@ -52,5 +53,12 @@ int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
  */
 int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step,
 			  struct mp_findings *out);
+
+/*
+ * The uevents a step expected that did not come, then those that came
+ * unexpected (mp_uevents_compare), as uevent findings of step. Returns 0
+ * or -ENOMEM.
+ */
+int mp_check_uevents(const struct mp_uevent_diff *d, const char *step, struct mp_findings *out);
 
 #endif
