@@ -11,80 +11,6 @@
 
 #define PMD_BYTES (UINT64_C(2) << 20)
 
-static const char *const kind_names[] = {
-	[MP_FIND_LEAK] = "leak",	   [MP_FIND_CORRUPTION] = "corruption",
-	[MP_FIND_ACCOUNTING] = "accounting", [MP_FIND_STATE] = "state",
-	[MP_FIND_KERNEL_LOG] = "kernel-log", [MP_FIND_UEVENT] = "uevent",
-	[MP_FIND_REFUSED] = "refused",	   [MP_FIND_INJECTED] = "injected",
-};
-
-bool mp_finding_is_note(const struct mp_finding *f)
-{
-	return f->kind == MP_FIND_REFUSED || f->kind == MP_FIND_INJECTED;
-}
-
-size_t mp_findings_count(const struct mp_findings *f)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < f->n; i++)
-		n += !mp_finding_is_note(&f->v[i]);
-	return n;
-}
-
-const char *mp_finding_kind_name(enum mp_finding_kind k)
-{
-	return (unsigned)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
-}
-
-struct mp_finding *mp_findings_add(struct mp_findings *f, enum mp_finding_kind kind,
-				   int64_t block, const char *step, const char *fmt, ...)
-{
-	struct mp_finding *nv = realloc(f->v, (f->n + 1) * sizeof(*nv)), *x;
-	va_list ap;
-
-	if (!nv)
-		return NULL;
-	f->v = nv;
-	x = &f->v[f->n++];
-	memset(x, 0, sizeof(*x));
-	x->kind = kind;
-	x->block = block;
-	snprintf(x->step, sizeof(x->step), "%s", step ? step : "");
-	va_start(ap, fmt);
-	vsnprintf(x->what, sizeof(x->what), fmt, ap);
-	va_end(ap);
-	return x;
-}
-
-void mp_findings_clear(struct mp_findings *f)
-{
-	for (size_t i = 0; i < f->n; i++)
-		free(f->v[i].text);
-	free(f->v);
-	f->v = NULL;
-	f->n = 0;
-}
-
-static void numbers(struct mp_finding *x, int64_t expected, int64_t seen, const char *unit)
-{
-	if (!x)
-		return;
-	x->have_numbers = true;
-	x->expected = expected;
-	x->seen = seen;
-	snprintf(x->unit, sizeof(x->unit), "%s", unit);
-}
-
-static void pfns(struct mp_finding *x, uint64_t first, uint64_t last)
-{
-	if (!x)
-		return;
-	x->have_pfn = true;
-	x->pfn_first = first;
-	x->pfn_last = last;
-}
-
 /* ---- sizeof(struct page) ---- */
 
 static size_t fits_of(const struct mp_snapshot *s, unsigned *fits, size_t max)
@@ -216,8 +142,8 @@ static int check_pages(const struct mp_snapshot *now, const struct mp_check_opts
 					    "online block has pages with no memmap online (NOPAGE)");
 			if (!x)
 				return -ENOMEM;
-			numbers(x, 0, (int64_t)k->cls[MP_KPC_NOPAGE], "pages");
-			pfns(x, k->first_pfn, last);
+			mp_finding_numbers(x, 0, (int64_t)k->cls[MP_KPC_NOPAGE], "pages");
+			mp_finding_pfns(x, k->first_pfn, last);
 		}
 		/* seen: the pages read (all of the block, or a sample after a step) */
 		if ((!b->present || b->state == MP_STATE_OFFLINE) &&
@@ -227,9 +153,9 @@ static int check_pages(const struct mp_snapshot *now, const struct mp_check_opts
 					    b->present ? "offline" : "removed");
 			if (!x)
 				return -ENOMEM;
-			numbers(x, (int64_t)k->seen, (int64_t)k->cls[MP_KPC_NOPAGE],
-				"NOPAGE pages");
-			pfns(x, k->first_pfn, last);
+			mp_finding_numbers(x, (int64_t)k->seen, (int64_t)k->cls[MP_KPC_NOPAGE],
+					   "NOPAGE pages");
+			mp_finding_pfns(x, k->first_pfn, last);
 		}
 		injected(o, k->first_pfn, k->npages, &ninj);
 		if (k->nhwpoison > ninj) {
@@ -239,8 +165,8 @@ static int check_pages(const struct mp_snapshot *now, const struct mp_check_opts
 					    k->first_hwpoison, b->id);
 			if (!x)
 				return -ENOMEM;
-			numbers(x, (int64_t)ninj, (int64_t)k->nhwpoison, "pages");
-			pfns(x, k->first_hwpoison, k->first_hwpoison);
+			mp_finding_numbers(x, (int64_t)ninj, (int64_t)k->nhwpoison, "pages");
+			mp_finding_pfns(x, k->first_hwpoison, k->first_hwpoison);
 		}
 	}
 	return 0;
@@ -351,7 +277,7 @@ static int check_accounting(const struct mp_snapshot *base, const struct mp_snap
 					    m[i].name);
 			if (!x)
 				return -ENOMEM;
-			numbers(x, m[i].present, dp, "pages");
+			mp_finding_numbers(x, m[i].present, dp, "pages");
 		}
 		if (hosted_known && dm != m[i].managed) {
 			x = mp_findings_add(out, MP_FIND_ACCOUNTING, -1, o->step,
@@ -360,7 +286,7 @@ static int check_accounting(const struct mp_snapshot *base, const struct mp_snap
 					    m[i].name);
 			if (!x)
 				return -ENOMEM;
-			numbers(x, m[i].managed, dm, "pages");
+			mp_finding_numbers(x, m[i].managed, dm, "pages");
 		}
 	}
 	if (hosted_known && !mp_counters_get(&base->meminfo, "MemTotal", &a) &&
@@ -373,7 +299,7 @@ static int check_accounting(const struct mp_snapshot *base, const struct mp_snap
 					    "the memmap pages the blocks host");
 			if (!x)
 				return -ENOMEM;
-			numbers(x, want, (int64_t)b - (int64_t)a, "kB");
+			mp_finding_numbers(x, want, (int64_t)b - (int64_t)a, "kB");
 		}
 	}
 	if (!hosted_known)
@@ -413,7 +339,7 @@ bad0:
 			    k);
 	if (!x)
 		return -ENOMEM;
-	numbers(x, want, d, "pages");
+	mp_finding_numbers(x, want, d, "pages");
 	x->pmd_sized = d > want && (d - want) % 512 == 0;
 	return 0;
 }
@@ -496,8 +422,8 @@ static int check_vmemmap(const struct mp_snapshot *base, const struct mp_snapsho
 
 		if (!x)
 			goto out;
-		numbers(x, 0, (int64_t)(len / now->page_size), "pages");
-		pfns(x, pf, pl);
+		mp_finding_numbers(x, 0, (int64_t)(len / now->page_size), "pages");
+		mp_finding_pfns(x, pf, pl);
 		x->pmd_sized = len % PMD_BYTES == 0;
 	}
 	/* every present block's struct pages mapped */
@@ -522,9 +448,9 @@ static int check_vmemmap(const struct mp_snapshot *base, const struct mp_snapsho
 
 			if (!x)
 				goto out;
-			numbers(x, (int64_t)(v1 - v0), (int64_t)mp_ptdump_mapped(&now->pt, v0, v1),
-				"bytes");
-			pfns(x, b->id * bp, (b->id + 1) * bp - 1);
+			mp_finding_numbers(x, (int64_t)(v1 - v0),
+					   (int64_t)mp_ptdump_mapped(&now->pt, v0, v1), "bytes");
+			mp_finding_pfns(x, b->id * bp, (b->id + 1) * bp - 1);
 		}
 	}
 	r = 0;
@@ -594,7 +520,45 @@ static int check_kmsg(const struct mp_snapshot *base, const struct mp_snapshot *
 		if (!x || !(x->text = strdup(k->text)))
 			return -ENOMEM;
 		if (k->pfn != UINT64_MAX)
-			pfns(x, k->pfn, k->pfn);
+			mp_finding_pfns(x, k->pfn, k->pfn);
+	}
+	return 0;
+}
+
+int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step, struct mp_findings *out)
+{
+	for (size_t i = 0; i < log->n; i++) {
+		const struct mp_kmsg_rec *k = &log->v[i];
+		struct mp_finding *x;
+
+		x = mp_findings_add(out, k->refused ? MP_FIND_REFUSED : MP_FIND_KERNEL_LOG, -1, step,
+				    k->refused ? "kernel log: offline or removal refused: %s"
+					       : "kernel log: %s",
+				    k->pattern);
+		if (!x || !(x->text = strdup(k->text)))
+			return -ENOMEM;
+	}
+	return (int)log->n;
+}
+
+/* ---- the uevents of a step ---- */
+
+int mp_check_uevents(const struct mp_uevent_diff *d, const char *step, struct mp_findings *out)
+{
+	for (size_t i = 0; i < d->nmissing; i++) {
+		const struct mp_uevent *e = &d->missing[i];
+
+		if (!mp_findings_add(out, MP_FIND_UEVENT, (int64_t)e->block, step,
+				     "expected uevent %s of memory%" PRIu64 " did not come",
+				     mp_uevent_action_name(e->action), e->block))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < d->nextra; i++) {
+		const struct mp_uevent_rec *e = &d->extra[i];
+
+		if (!mp_findings_add(out, MP_FIND_UEVENT, (int64_t)e->block, step,
+				     "unexpected uevent %s of memory%" PRIu64, e->action, e->block))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -661,8 +625,8 @@ static int check_came_back(const struct mp_snapshot *base, const struct mp_snaps
 				    "free pages missing after the blocks came back to the baseline");
 		if (!x)
 			return -ENOMEM;
-		numbers(x, (int64_t)base->free_mean, (int64_t)base->free_mean - info->free_loss,
-			"pages");
+		mp_finding_numbers(x, (int64_t)base->free_mean,
+				   (int64_t)base->free_mean - info->free_loss, "pages");
 		x->pmd_sized = rem <= (int64_t)noise || 512 - rem <= (int64_t)noise;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(grow); i++) {
@@ -676,7 +640,7 @@ static int check_came_back(const struct mp_snapshot *base, const struct mp_snaps
 					    "%s grew past the tolerance", grow[i]);
 			if (!x)
 				return -ENOMEM;
-			numbers(x, (int64_t)a, (int64_t)b, "pages");
+			mp_finding_numbers(x, (int64_t)a, (int64_t)b, "pages");
 		}
 	}
 	return 0;
@@ -700,56 +664,4 @@ int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
 		snprintf(info->notes + strlen(info->notes), sizeof(info->notes) - strlen(info->notes),
 			 "vmemmap not checked: sizeof(struct page) %s. ", info->struct_page_src);
 	return check_vmemmap(base, now, o, info, out);
-}
-
-/* ---- output ---- */
-
-void mp_finding_print(const struct mp_finding *f, FILE *out)
-{
-	fprintf(out, "%s%s:", mp_finding_is_note(f) ? "note: " : "", mp_finding_kind_name(f->kind));
-	if (f->block >= 0)
-		fprintf(out, " memory%" PRId64, f->block);
-	if (f->have_pfn)
-		fprintf(out, " PFN 0x%" PRIx64 "-0x%" PRIx64, f->pfn_first, f->pfn_last);
-	fprintf(out, "%s %s", f->block >= 0 || f->have_pfn ? ":" : "", f->what);
-	if (f->have_numbers)
-		fprintf(out, " (expected %" PRId64 ", seen %" PRId64 " %s)", f->expected, f->seen,
-			f->unit);
-	if (f->pmd_sized)
-		fputs(" [PMD-sized]", out);
-	if (f->step[0])
-		fprintf(out, " [step %s]", f->step);
-	fputc('\n', out);
-	if (f->text)
-		fprintf(out, "    %s\n", f->text);
-}
-
-struct json_object *mp_findings_to_json(const struct mp_findings *f)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < f->n; i++) {
-		const struct mp_finding *x = &f->v[i];
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "kind", json_object_new_string(mp_finding_kind_name(x->kind)));
-		json_object_object_add(o, "note", json_object_new_boolean(mp_finding_is_note(x)));
-		json_object_object_add(o, "block", x->block >= 0 ? json_object_new_int64(x->block) : NULL);
-		json_object_object_add(o, "pfn_first",
-				       x->have_pfn ? json_object_new_uint64(x->pfn_first) : NULL);
-		json_object_object_add(o, "pfn_last",
-				       x->have_pfn ? json_object_new_uint64(x->pfn_last) : NULL);
-		json_object_object_add(o, "what", json_object_new_string(x->what));
-		json_object_object_add(o, "expected",
-				       x->have_numbers ? json_object_new_int64(x->expected) : NULL);
-		json_object_object_add(o, "seen",
-				       x->have_numbers ? json_object_new_int64(x->seen) : NULL);
-		json_object_object_add(o, "unit",
-				       x->have_numbers ? json_object_new_string(x->unit) : NULL);
-		json_object_object_add(o, "pmd_sized", json_object_new_boolean(x->pmd_sized));
-		json_object_object_add(o, "step", json_object_new_string(x->step));
-		json_object_object_add(o, "text", x->text ? json_object_new_string(x->text) : NULL);
-		json_object_array_add(a, o);
-	}
-	return a;
 }

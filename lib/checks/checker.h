@@ -1,59 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Invariants over snapshots (named checker, not check.h: the unit tests'
- * framework owns <check.h>), and the findings they give. Expectations
- * come from the running kernel (its block size, page size, the struct
- * page size its page tables or its nr_memmap_pages show, the memmap pages
- * each block hosts), never from one kernel's constants.
+ * framework owns <check.h>), and the findings (finding.h) they give.
+ * Expectations come from the running kernel (its block size, page size,
+ * the struct page size its page tables or its nr_memmap_pages show, the
+ * memmap pages each block hosts), never from one kernel's constants.
  */
 #ifndef MEMPLUG_CHECKER_H
 #define MEMPLUG_CHECKER_H
 
-#include <json-c/json.h>
-
+#include "checks/finding.h"
 #include "sensors/snapshot.h"
-
-enum mp_finding_kind {
-	MP_FIND_LEAK,
-	MP_FIND_CORRUPTION,
-	MP_FIND_ACCOUNTING,
-	MP_FIND_STATE,
-	MP_FIND_KERNEL_LOG,
-	MP_FIND_UEVENT,
-	/* notes, not findings: printed, never counted, never exit 1 */
-	MP_FIND_REFUSED,	/* the kernel refused an offline or removal (an outcome) */
-	MP_FIND_INJECTED,	/* what memplug was told it injected (hwpoison) */
-};
-
-const char *mp_finding_kind_name(enum mp_finding_kind k);
-
-struct mp_finding {
-	enum mp_finding_kind kind;
-	int64_t block;			/* -1: none */
-	bool have_pfn;
-	uint64_t pfn_first, pfn_last;	/* inclusive */
-	char what[200];
-	bool have_numbers;
-	int64_t expected, seen;
-	char unit[16];			/* "pages", "kB", "bytes" */
-	bool pmd_sized;
-	char step[64];
-	char *text;			/* kernel log text, malloc'ed */
-};
-
-struct mp_findings {
-	size_t n;
-	struct mp_finding *v;
-};
-
-struct mp_finding *mp_findings_add(struct mp_findings *f, enum mp_finding_kind kind,
-				   int64_t block, const char *step, const char *fmt, ...)
-	_printf_(5, 6);
-void mp_findings_clear(struct mp_findings *f);
-/* A note (MP_FIND_REFUSED, MP_FIND_INJECTED) rather than a finding. */
-bool mp_finding_is_note(const struct mp_finding *f);
-/* The findings that are not notes: what makes memplug exit 1. */
-size_t mp_findings_count(const struct mp_findings *f);
+#include "sensors/uevent.h"
 
 struct mp_check_opts {
 	unsigned struct_page;		/* 0: derive it */
@@ -88,8 +46,19 @@ struct mp_check_info {
 int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
 	     const struct mp_check_opts *o, struct mp_findings *out, struct mp_check_info *info);
 
-struct json_object *mp_findings_to_json(const struct mp_findings *f);
-/* "leak: memory33 PFN 0x..-0x..: what (expected E, seen S pages) [PMD-sized] (step)" */
-void mp_finding_print(const struct mp_finding *f, FILE *out);
+/*
+ * The kernel log records a poll or a scan kept (kmsg.h), as findings of
+ * step: a refused offline or removal an MP_FIND_REFUSED note, the rest
+ * MP_FIND_KERNEL_LOG, each with its text. Returns how many, or -ENOMEM.
+ */
+int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step,
+			  struct mp_findings *out);
+
+/*
+ * The uevents a step expected that did not come, then those that came
+ * unexpected (mp_uevents_compare), as uevent findings of step. Returns 0
+ * or -ENOMEM.
+ */
+int mp_check_uevents(const struct mp_uevent_diff *d, const char *step, struct mp_findings *out);
 
 #endif

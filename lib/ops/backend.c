@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* What every backend and its callers share; the table of backends is backends.c. */
 #include "config.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include "ops/backend.h"
-
-static const struct mp_backend_ops *const backends[] = {
-	&mp_backend_qmp,
-	&mp_backend_acpi,
-	&mp_backend_dax,
-	&mp_backend_probe,
-};
 
 const char *mp_dev_type_name(enum mp_dev_type t)
 {
@@ -35,33 +28,4 @@ int mp_device_blocks(const struct mp_device *d, uint64_t block_size, uint64_t *f
 	*first = d->addr / block_size;
 	*last = (d->addr + d->size - 1) / block_size;
 	return 0;
-}
-
-const struct mp_backend_ops *mp_backend_find(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(backends); i++)
-		if (!strcmp(backends[i]->name, name))
-			return backends[i];
-	return NULL;
-}
-
-int mp_backend_init(struct mp_backend *be, const char *name, const struct mp_root *root,
-		    const struct mp_log *log, const char *target, int timeout_ms)
-{
-	memset(be, 0, sizeof(*be));
-	be->ops = mp_backend_find(name);
-	if (!be->ops)
-		return -ENOENT;
-	be->root = root;
-	be->log = log;
-	be->target = target;
-	be->timeout_ms = timeout_ms;
-	return 0;
-}
-
-void mp_backend_close(struct mp_backend *be)
-{
-	if (be->ops && be->ops->close)
-		be->ops->close(be);
-	be->priv = NULL;
 }

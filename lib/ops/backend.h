@@ -105,6 +105,8 @@ struct mp_backend {
 	char why[512];		/* one-line reason of the last failure */
 };
 
+/* ---- the table of backends (backends.c) ---- */
+
 /* The backend of that name, or NULL. */
 const struct mp_backend_ops *mp_backend_find(const char *name);
 

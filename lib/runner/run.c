@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "checks/checker.h"
 #include "ops/backend.h"
 #include "sensors/block.h"
 #include "ops/device.h"
@@ -796,16 +797,9 @@ static int wl_verify(struct mp_run *r, struct mp_trace_step *st, const char *nam
 			    mp_human_size(mp_wl_bytes(r->wl), sz, sizeof(sz)), o->node, v.first.offset,
 			    v.first.page, v.pfn_before, v.first.found, v.first.expected,
 			    v.first.bad_pages, v.first.bad_pages == 1 ? "" : "s");
-	if (f) {
-		f->have_numbers = true;
-		f->expected = v.first.expected;
-		f->seen = v.first.found;
-		snprintf(f->unit, sizeof(f->unit), "byte");
-		if (v.pfn_before) {
-			f->have_pfn = true;
-			f->pfn_first = f->pfn_last = v.pfn_before;
-		}
-	}
+	mp_finding_numbers(f, v.first.expected, v.first.found, "byte");
+	if (v.pfn_before)
+		mp_finding_pfns(f, v.pfn_before, v.pfn_before);
 	return 0;
 }
 
@@ -869,11 +863,13 @@ static bool refusal_text(const char *t)
 
 static void poll_kmsg(struct mp_run *r, const char *name, bool refused)
 {
+	_cleanup_kmsg_log_ struct mp_kmsg_log log = { 0 };
 	size_t from = r->findings.n, k = from;
 
 	if (!r->kmsg)
 		return;
-	mp_kmsg_poll(r->kmsg, name, &r->findings);
+	mp_kmsg_poll(r->kmsg, &log);
+	mp_check_kmsg_records(&log, name, &r->findings);
 	if (!refused)
 		return;
 	for (size_t i = from; i < r->findings.n; i++) {

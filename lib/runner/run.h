@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "checks/checker.h"
+#include "checks/finding.h"
 #include "base/log.h"
 #include "base/path.h"
 #include "runner/trace.h"

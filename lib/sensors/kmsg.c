@@ -139,122 +139,7 @@ bool mp_kmsg_record(const char *line, size_t n, const char **msg, size_t *len)
 	return true;
 }
 
-static int add(const char *msg, size_t len, const char *step, struct mp_findings *out)
-{
-	bool refused;
-	const char *what = classify(msg, len, &refused);
-	struct mp_finding *x;
-
-	if (!what)
-		return 0;
-	x = mp_findings_add(out, refused ? MP_FIND_REFUSED : MP_FIND_KERNEL_LOG, -1, step,
-			    refused ? "kernel log: offline or removal refused: %s" : "kernel log: %s",
-			    what);
-	if (!x)
-		return -ENOMEM;
-	x->text = strndup(msg, len);
-	return x->text ? 1 : -ENOMEM;
-}
-
-int mp_kmsg_scan(const char *buf, size_t len, const char *step, struct mp_findings *out)
-{
-	const char *p = buf, *end = buf + len;
-	int n = 0;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *msg;
-		size_t l = (size_t)((nl ? nl : end) - p), ml;
-
-		if (mp_kmsg_record(p, l, &msg, &ml)) {
-			int r = add(msg, ml, step, out);
-
-			if (r < 0)
-				return r;
-			n += r;
-		}
-		p = nl ? nl + 1 : end;
-	}
-	return n;
-}
-
-struct mp_kmsg {
-	int fd;
-};
-
-int mp_kmsg_open(const struct mp_root *root, struct mp_kmsg **out, struct mp_avail *avail)
-{
-	struct mp_kmsg *k;
-	int fd = mp_open(root, "/dev/kmsg", O_RDONLY | O_NONBLOCK);
-
-	if (fd < 0) {
-		mp_avail_set(avail, false, "cannot open /dev/kmsg: %s", strerror(-fd));
-		return fd;
-	}
-	if (lseek(fd, 0, SEEK_END) < 0 && !mp_root_is_sysroot(root)) {
-		int e = -errno;
-
-		close(fd);
-		mp_avail_set(avail, false, "cannot seek /dev/kmsg: %s", strerror(-e));
-		return e;
-	}
-	k = calloc(1, sizeof(*k));
-	if (!k) {
-		close(fd);
-		return -ENOMEM;
-	}
-	k->fd = fd;
-	mp_avail_set(avail, true, "/dev/kmsg");
-	*out = k;
-	return 0;
-}
-
-int mp_kmsg_poll(struct mp_kmsg *k, const char *step, struct mp_findings *out)
-{
-	char rec[8192];
-	int n = 0;
-
-	for (;;) {
-		ssize_t r = read(k->fd, rec, sizeof(rec) - 1);
-		const char *msg;
-		size_t ml;
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE)	/* overwritten records: go on from here */
-				continue;
-			if (errno == EAGAIN)
-				break;
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		/* one record per read; its dictionary lines follow a newline */
-		{
-			const char *nl = memchr(rec, '\n', (size_t)r);
-			size_t l = nl ? (size_t)(nl - rec) : (size_t)r;
-
-			if (mp_kmsg_record(rec, l, &msg, &ml)) {
-				int a = add(msg, ml, step, out);
-
-				if (a < 0)
-					return a;
-				n += a;
-			}
-		}
-	}
-	return n;
-}
-
-void mp_kmsg_close(struct mp_kmsg *k)
-{
-	if (!k)
-		return;
-	close(k->fd);
-	free(k);
-}
-
-/* ---- /dev/kmsg by sequence number ---- */
+/* ---- classified records ---- */
 
 void mp_kmsg_log_clear(struct mp_kmsg_log *log)
 {
@@ -303,6 +188,107 @@ static int keep_rec(struct mp_kmsg_log *log, uint64_t seq, const char *msg, size
 	log->n++;
 	return 0;
 }
+
+/* One line of either shape: its record kept when it classifies. */
+static int keep_line(struct mp_kmsg_log *log, const char *line, size_t n)
+{
+	const char *msg;
+	size_t ml;
+	uint64_t seq;
+
+	if (!mp_kmsg_record(line, n, &msg, &ml))
+		return 0;
+	if (!record_seq(line, n, &seq))
+		seq = 0;
+	return keep_rec(log, seq, msg, ml);
+}
+
+int mp_kmsg_scan(const char *buf, size_t len, struct mp_kmsg_log *log)
+{
+	const char *p = buf, *end = buf + len;
+	size_t from = log->n;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		int r = keep_line(log, p, (size_t)((nl ? nl : end) - p));
+
+		if (r < 0)
+			return r;
+		p = nl ? nl + 1 : end;
+	}
+	return (int)(log->n - from);
+}
+
+struct mp_kmsg {
+	int fd;
+};
+
+int mp_kmsg_open(const struct mp_root *root, struct mp_kmsg **out, struct mp_avail *avail)
+{
+	struct mp_kmsg *k;
+	int fd = mp_open(root, "/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd < 0) {
+		mp_avail_set(avail, false, "cannot open /dev/kmsg: %s", strerror(-fd));
+		return fd;
+	}
+	if (lseek(fd, 0, SEEK_END) < 0 && !mp_root_is_sysroot(root)) {
+		int e = -errno;
+
+		close(fd);
+		mp_avail_set(avail, false, "cannot seek /dev/kmsg: %s", strerror(-e));
+		return e;
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		close(fd);
+		return -ENOMEM;
+	}
+	k->fd = fd;
+	mp_avail_set(avail, true, "/dev/kmsg");
+	*out = k;
+	return 0;
+}
+
+int mp_kmsg_poll(struct mp_kmsg *k, struct mp_kmsg_log *log)
+{
+	char rec[8192];
+	size_t from = log->n;
+
+	for (;;) {
+		ssize_t r = read(k->fd, rec, sizeof(rec) - 1);
+		const char *nl;
+		int a;
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)	/* overwritten records: go on from here */
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		/* one record per read; its dictionary lines follow a newline */
+		nl = memchr(rec, '\n', (size_t)r);
+		a = keep_line(log, rec, nl ? (size_t)(nl - rec) : (size_t)r);
+		if (a < 0)
+			return a;
+	}
+	return (int)(log->n - from);
+}
+
+void mp_kmsg_close(struct mp_kmsg *k)
+{
+	if (!k)
+		return;
+	close(k->fd);
+	free(k);
+}
+
+/* ---- /dev/kmsg by sequence number ---- */
 
 static int take_line(struct mp_kmsg_log *log, uint64_t after, bool keep, const char *line,
 		     size_t n)

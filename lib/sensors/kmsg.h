@@ -2,12 +2,13 @@
 /*
  * The kernel log from the start of a run: /dev/kmsg opened and moved to
  * its end at snapshot time, read without blocking later. Warnings, BUGs,
- * Oopses, bad pages and failed offlines become findings with their text.
+ * Oopses, bad pages and failed offlines are kept as classified records
+ * with their text (struct mp_kmsg_rec, sensor.h), which the checker makes
+ * findings of.
  */
 #ifndef MEMPLUG_KMSG_H
 #define MEMPLUG_KMSG_H
 
-#include "checks/checker.h"
 #include "sensors/sensor.h"
 
 /*
@@ -33,15 +34,19 @@ uint64_t mp_kmsg_pfn(const char *msg, size_t len);
  */
 bool mp_kmsg_record(const char *line, size_t n, const char **msg, size_t *len);
 
-/* Scan a whole log (dmesg or kmsg text): findings for what classifies
- * (refusals as MP_FIND_REFUSED notes). */
-int mp_kmsg_scan(const char *buf, size_t len, const char *step, struct mp_findings *out);
+/*
+ * Scan a whole log (dmesg or kmsg text): the records that classify are
+ * appended to log (refusals marked refused; seq 0 on dmesg lines).
+ * Returns how many, or -ENOMEM.
+ */
+int mp_kmsg_scan(const char *buf, size_t len, struct mp_kmsg_log *log);
 
 struct mp_kmsg;
 /* Open /dev/kmsg and seek to its end. avail says why not. */
 int mp_kmsg_open(const struct mp_root *root, struct mp_kmsg **out, struct mp_avail *avail);
-/* Read what came since, without blocking; findings appended. */
-int mp_kmsg_poll(struct mp_kmsg *k, const char *step, struct mp_findings *out);
+/* Read what came since, without blocking; the records that classify are
+ * appended to log. Returns how many, or -errno. */
+int mp_kmsg_poll(struct mp_kmsg *k, struct mp_kmsg_log *log);
 void mp_kmsg_close(struct mp_kmsg *k);
 
 #endif

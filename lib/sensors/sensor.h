@@ -245,7 +245,7 @@ struct mp_kmsg_log {
 	uint64_t first_seq;	/* the oldest record the buffer still held */
 	uint64_t last_seq;	/* the newest */
 	size_t n;
-	struct mp_kmsg_rec *v;	/* classified records with seq > after */
+	struct mp_kmsg_rec *v;	/* classified records (mp_kmsg_read: with seq > after) */
 };
 
 /*
@@ -257,6 +257,7 @@ struct mp_kmsg_log {
 int mp_kmsg_read(const struct mp_root *root, uint64_t after, bool keep, struct mp_kmsg_log *log,
 		 struct mp_avail *avail);
 void mp_kmsg_log_clear(struct mp_kmsg_log *log);
+#define _cleanup_kmsg_log_ _cleanup_(mp_kmsg_log_clear)
 
 /* The page size of the running system. */
 uint64_t mp_page_size(void);

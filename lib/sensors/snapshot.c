@@ -160,34 +160,30 @@ static void sample(struct mp_kpf_request *rq, unsigned seq, uint64_t bp)
 	}
 }
 
-int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
-		     struct mp_snapshot **out)
+/* What could not be read and why, in o->why when asked for; returns r. */
+static int failed(const struct mp_snap_opts *o, const char *what, int r)
+{
+	if (o->why)
+		snprintf(o->why, o->wlen, "%s: %s", r == -ENOMEM ? "memory" : what, strerror(-r));
+	return r;
+}
+
+/* The blocks the memory folder lists, and the gone ones o->extra_ids asks for. */
+static int read_blocks(struct mp_root *root, const struct mp_snap_opts *o,
+		       const struct mp_log *log, struct mp_snapshot *s)
 {
 	_cleanup_memory_ struct mp_memory *mem = NULL;
-	struct mp_snapshot *s = snap_new();
-	struct mp_kpf_request *rq = NULL;
-	size_t n = 0;
-	int r;
+	int r = mp_memory_read(root, MP_READ_STATE | MP_READ_ZONES, log, &mem);
 
-	if (!s)
-		return -ENOMEM;
-	s->page_size = mp_page_size();
-	const char *what = MP_SYS_MEMORY;	/* what failed */
-
-	r = mp_memory_read(root, MP_READ_STATE | MP_READ_ZONES, log, &mem);
 	if (r < 0)
-		goto fail;
+		return r;
 	s->block_size = mem->block_size;
-	if (o->settle)
-		settle(root, o, log, s);
 	s->blocks = calloc(mem->nblocks + o->nextra + 1, sizeof(*s->blocks));
-	if (!s->blocks) {
-		r = -ENOMEM;
-		goto fail;
-	}
+	if (!s->blocks)
+		return -ENOMEM;
 	for (size_t i = 0; i < mem->nblocks; i++) {
 		const struct mp_block *b = &mem->blocks[i];
-		struct mp_snap_block *sb = &s->blocks[n++];
+		struct mp_snap_block *sb = &s->blocks[s->nblocks++];
 
 		sb->id = b->id;
 		sb->state = b->state;
@@ -196,111 +192,173 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 		    strlen(b->zones) < sizeof(sb->zone))
 			memcpy(sb->zone, b->zones, strlen(b->zones) + 1);
 	}
-	for (size_t i = 0; i < o->nextra; i++) {
-		if (mp_memory_find(mem, o->extra_ids[i]))
-			continue;
-		s->blocks[n++] = (struct mp_snap_block){ .id = o->extra_ids[i] };
-	}
-	s->nblocks = n;
-	qsort(s->blocks, n, sizeof(*s->blocks), cmp_sblock);
-	what = "/proc/meminfo";
-	r = mp_meminfo_read(root, &s->meminfo);
-	if (r < 0)
-		goto fail;
-	what = "/proc/zoneinfo";
-	r = mp_zoneinfo_read(root, &s->zones);
-	if (r < 0)
-		goto fail;
-	what = "/proc/vmstat";
+	for (size_t i = 0; i < o->nextra; i++)
+		if (!mp_memory_find(mem, o->extra_ids[i]))
+			s->blocks[s->nblocks++] = (struct mp_snap_block){ .id = o->extra_ids[i] };
+	qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_sblock);
+	return 0;
+}
+
+/* nr_free_pages in o->readings readings of vmstat, o->reading_gap_ms apart. */
+static int read_free(struct mp_root *root, const struct mp_snap_opts *o, struct mp_snapshot *s)
+{
 	for (unsigned i = 0; i < (o->readings ? o->readings : 1); i++) {
+		int r;
+
 		if (i)
 			poll(NULL, 0, (int)o->reading_gap_ms);
 		r = mp_vmstat_read(root, &s->vmstat);
 		if (r < 0)
-			goto fail;
+			return r;
 		set_free_reading(s, mp_counters_val(&s->vmstat, "nr_free_pages", 0));
 	}
-	if (o->kpf) {
-		uint64_t bp = s->block_size / s->page_size;
+	return 0;
+}
 
-		rq = calloc(n + 1, sizeof(*rq));
-		if (!rq) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		size_t nr = 0, *idx = calloc(n + 1, sizeof(*idx));
+/*
+ * The reading of o->reuse that still holds for b: with o->kpf_only, for a
+ * block not in it whose state did not change; else NULL (read it again).
+ */
+static const struct mp_snap_block *kpf_reusable(const struct mp_snap_opts *o,
+						const struct mp_snap_block *b)
+{
+	const struct mp_snap_block *old;
 
-		if (!idx) {
-			free(rq);
-			r = -ENOMEM;
-			goto fail;
-		}
-		for (size_t i = 0; i < n; i++) {
-			bool want = !o->nkpf_only || !o->reuse;
-			const struct mp_snap_block *old;
+	if (!o->nkpf_only || !o->reuse)
+		return NULL;
+	for (size_t k = 0; k < o->nkpf_only; k++)
+		if (o->kpf_only[k] == b->id)
+			return NULL;
+	old = mp_snapshot_block(o->reuse, b->id);
+	if (!old || !old->have_kpf || old->present != b->present || old->state != b->state)
+		return NULL;
+	return old;
+}
 
-			for (size_t k = 0; k < o->nkpf_only && !want; k++)
-				want = o->kpf_only[k] == s->blocks[i].id;
-			old = want ? NULL : mp_snapshot_block(o->reuse, s->blocks[i].id);
-			if (!want && old && old->have_kpf && old->present == s->blocks[i].present &&
-			    old->state == s->blocks[i].state) {
-				s->blocks[i].have_kpf = true;
-				s->blocks[i].kpf = old->kpf;
-				continue;
-			}
-			idx[nr] = i;
-			rq[nr] = (struct mp_kpf_request){ .first_pfn = s->blocks[i].id * bp,
-							  .npages = bp };
-			if (o->kpf_sample && o->nkpf_only && o->reuse && bp >= 32 * MP_KPF_SLICES)
-				sample(&rq[nr], o->kpf_sample_seq + (unsigned)s->blocks[i].id, bp);
-			nr++;
-		}
-		r = nr ? mp_kpf_read(root, rq, nr, false, 2, &s->kpf_avail) : 0;
-		if (!nr && o->reuse)
-			s->kpf_avail = o->reuse->kpf_avail;
-		if (nr && s->kpf_avail.ok)
-			for (size_t k = 0; k < nr; k++) {
-				s->blocks[idx[k]].have_kpf = !rq[k].err;
-				s->blocks[idx[k]].kpf = rq[k].sum;
-			}
-		free(idx);
-		free(rq);
-	} else {
+/*
+ * kpageflags of each block (a sample of it with o->kpf_sample), or the
+ * reading before where it still holds. 0 or -ENOMEM: what cannot be read
+ * is said in kpf_avail.
+ */
+static int read_kpf(struct mp_root *root, const struct mp_snap_opts *o, struct mp_snapshot *s)
+{
+	uint64_t bp = s->block_size / s->page_size;
+	_cleanup_free_ struct mp_kpf_request *rq = NULL;
+	_cleanup_free_ size_t *idx = NULL;
+	size_t nr = 0;
+
+	if (!o->kpf) {
 		mp_avail_set(&s->kpf_avail, false, "not asked for");
+		return 0;
 	}
+	rq = calloc(s->nblocks + 1, sizeof(*rq));
+	idx = calloc(s->nblocks + 1, sizeof(*idx));
+	if (!rq || !idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nblocks; i++) {
+		struct mp_snap_block *b = &s->blocks[i];
+		const struct mp_snap_block *old = kpf_reusable(o, b);
+
+		if (old) {
+			b->have_kpf = true;
+			b->kpf = old->kpf;
+			continue;
+		}
+		idx[nr] = i;
+		rq[nr] = (struct mp_kpf_request){ .first_pfn = b->id * bp, .npages = bp };
+		if (o->kpf_sample && o->nkpf_only && o->reuse && bp >= 32 * MP_KPF_SLICES)
+			sample(&rq[nr], o->kpf_sample_seq + (unsigned)b->id, bp);
+		nr++;
+	}
+	if (!nr) {
+		if (o->reuse)
+			s->kpf_avail = o->reuse->kpf_avail;
+		return 0;
+	}
+	mp_kpf_read(root, rq, nr, false, 2, &s->kpf_avail);
+	if (!s->kpf_avail.ok)
+		return 0;
+	for (size_t k = 0; k < nr; k++) {
+		s->blocks[idx[k]].have_kpf = !rq[k].err;
+		s->blocks[idx[k]].kpf = rq[k].sum;
+	}
+	return 0;
+}
+
+/*
+ * The vmemmap page tables, or when not asked for o->reuse's (a step that
+ * adds and removes nothing leaves them be). 0 or -ENOMEM: what cannot be
+ * read is said in pt_avail.
+ */
+static int read_pt(struct mp_root *root, const struct mp_snap_opts *o, struct mp_snapshot *s)
+{
+	const struct mp_ptdump *old = o->reuse ? &o->reuse->pt : NULL;
+
 	if (o->ptdump) {
 		mp_ptdump_read(root, &s->pt, &s->pt_avail);
-	} else if (o->reuse && o->reuse->pt.n) {
-		/* a step that adds and removes nothing leaves the page tables be */
-		s->pt.r = malloc(o->reuse->pt.n * sizeof(*s->pt.r));
-		if (!s->pt.r) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		memcpy(s->pt.r, o->reuse->pt.r, o->reuse->pt.n * sizeof(*s->pt.r));
-		s->pt.n = o->reuse->pt.n;
-		s->pt.base = o->reuse->pt.base;
-		s->pt_avail = o->reuse->pt_avail;
-	} else {
+		return 0;
+	}
+	if (!old || !old->n) {
 		mp_avail_set(&s->pt_avail, false, "not asked for");
+		return 0;
 	}
-	/* last, so that the log covers every reading above */
-	if (o->kmsg) {
-		r = mp_kmsg_read(root, o->kmsg_after, o->kmsg_keep, &s->kmsg, &s->kmsg_avail);
-		if (r == -ENOMEM)
-			goto fail;
-		if (r == 0 && !s->kmsg.any)
-			mp_avail_set(&s->kmsg_avail, false, "/dev/kmsg holds no record");
-	} else {
-		mp_avail_set(&s->kmsg_avail, false, "not asked for");
-	}
-	*out = s;
+	s->pt.r = malloc(old->n * sizeof(*s->pt.r));
+	if (!s->pt.r)
+		return -ENOMEM;
+	memcpy(s->pt.r, old->r, old->n * sizeof(*s->pt.r));
+	s->pt.n = old->n;
+	s->pt.base = old->base;
+	s->pt_avail = o->reuse->pt_avail;
 	return 0;
-fail:
-	if (o->why)
-		snprintf(o->why, o->wlen, "%s: %s", r == -ENOMEM ? "memory" : what, strerror(-r));
-	mp_snapshot_free(s);
-	return r;
+}
+
+/*
+ * The kernel log's sequence numbers, and with o->kmsg_keep the records
+ * after o->kmsg_after. 0 or -ENOMEM: what cannot be read is said in
+ * kmsg_avail.
+ */
+static int read_kmsg(struct mp_root *root, const struct mp_snap_opts *o, struct mp_snapshot *s)
+{
+	int r;
+
+	if (!o->kmsg) {
+		mp_avail_set(&s->kmsg_avail, false, "not asked for");
+		return 0;
+	}
+	r = mp_kmsg_read(root, o->kmsg_after, o->kmsg_keep, &s->kmsg, &s->kmsg_avail);
+	if (r == -ENOMEM)
+		return r;
+	if (r == 0 && !s->kmsg.any)
+		mp_avail_set(&s->kmsg_avail, false, "/dev/kmsg holds no record");
+	return 0;
+}
+
+int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
+		     struct mp_snapshot **out)
+{
+	_cleanup_snapshot_ struct mp_snapshot *s = snap_new();
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->page_size = mp_page_size();
+	if ((r = read_blocks(root, o, log, s)) < 0)
+		return failed(o, MP_SYS_MEMORY, r);
+	if (o->settle)
+		settle(root, o, log, s);
+	if ((r = mp_meminfo_read(root, &s->meminfo)) < 0)
+		return failed(o, "/proc/meminfo", r);
+	if ((r = mp_zoneinfo_read(root, &s->zones)) < 0)
+		return failed(o, "/proc/zoneinfo", r);
+	if ((r = read_free(root, o, s)) < 0)
+		return failed(o, "/proc/vmstat", r);
+	/* the log last, so that it covers every reading above */
+	if ((r = read_kpf(root, o, s)) < 0 || (r = read_pt(root, o, s)) < 0 ||
+	    (r = read_kmsg(root, o, s)) < 0)
+		return failed(o, "memory", r);
+	*out = s;
+	s = NULL;
+	return 0;
 }
 
 /* ---- recorded ---- */

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checks/checker.h"
 #include "base/timeout.h"
 #include "sensors/uevent.h"
 
@@ -199,16 +198,20 @@ size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent_rec *out, size_t m
 	return n;
 }
 
-int mp_uevents_verify(struct mp_uevents *u, const struct mp_uevent *expected, size_t n,
-		      const char *step, struct mp_findings *out)
+int mp_uevents_compare(struct mp_uevents *u, const struct mp_uevent *expected, size_t n,
+		       struct mp_uevent_diff *d)
 {
-	bool *used;
-	int r = 0;
+	_cleanup_free_ bool *used = NULL;
 
 	drain(u);
+	memset(d, 0, sizeof(*d));
 	used = calloc(u->nev + 1, sizeof(*used));
-	if (!used)
+	d->missing = calloc(n + 1, sizeof(*d->missing));
+	d->extra = calloc(u->nev + 1, sizeof(*d->extra));
+	if (!used || !d->missing || !d->extra) {
+		mp_uevent_diff_clear(d);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		bool found = false;
 
@@ -216,23 +219,19 @@ int mp_uevents_verify(struct mp_uevents *u, const struct mp_uevent *expected, si
 			if (!used[j] && mp_uevent_action_parse(u->ev[j].action) == expected[i].action &&
 			    u->ev[j].block == expected[i].block)
 				found = used[j] = true;
-		if (!found && !mp_findings_add(out, MP_FIND_UEVENT, (int64_t)expected[i].block, step,
-					       "expected uevent %s of memory%" PRIu64 " did not come",
-					       mp_uevent_action_name(expected[i].action),
-					       expected[i].block)) {
-			r = -ENOMEM;
-			goto out;
-		}
+		if (!found)
+			d->missing[d->nmissing++] = expected[i];
 	}
 	for (size_t j = 0; j < u->nev; j++)
-		if (!used[j] && !mp_findings_add(out, MP_FIND_UEVENT, (int64_t)u->ev[j].block, step,
-						 "unexpected uevent %s of memory%" PRIu64,
-						 u->ev[j].action, u->ev[j].block)) {
-			r = -ENOMEM;
-			goto out;
-		}
-out:
-	free(used);
+		if (!used[j])
+			d->extra[d->nextra++] = u->ev[j];
 	u->nev = 0;
-	return r;
+	return 0;
+}
+
+void mp_uevent_diff_clear(struct mp_uevent_diff *d)
+{
+	free(d->missing);
+	free(d->extra);
+	memset(d, 0, sizeof(*d));
 }

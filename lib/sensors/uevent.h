@@ -5,7 +5,8 @@
  * as in a bare initramfs. Operations start a monitor before they act and then
  * wait for the events they expect, with a timeout, instead of sleeping; as a
  * sensor, the events collected are compared with those an operation expects
- * (mp_uevents_verify), each missing or extra one a finding.
+ * (mp_uevents_compare): the missing and the extra ones, which the checker
+ * makes findings of.
  */
 #ifndef MEMPLUG_UEVENT_H
 #define MEMPLUG_UEVENT_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/path.h"
+#include "base/util.h"
 
 struct mp_uevent_rec {
 	char action[16];	/* add, remove, online, offline, change */
@@ -23,7 +25,6 @@ struct mp_uevent_rec {
 };
 
 struct mp_uevents;
-struct mp_findings;
 
 enum mp_uevent_action { MP_UE_ADD, MP_UE_REMOVE, MP_UE_ONLINE, MP_UE_OFFLINE, MP_UE_OTHER };
 
@@ -56,12 +57,21 @@ int mp_uevents_wait_blocks(struct mp_uevents *u, uint64_t first, uint64_t last, 
 /* The events received so far (and not yet taken), oldest first. */
 size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent_rec *out, size_t max);
 
+/* The events that came other than expected. */
+struct mp_uevent_diff {
+	size_t nmissing, nextra;
+	struct mp_uevent *missing;	/* expected and did not come, in the order expected */
+	struct mp_uevent_rec *extra;	/* came and were not expected, oldest first */
+};
+
 /*
- * Take the events received so far and compare them with the n expected:
- * each expected one that did not come and each that came unexpected is a
- * uevent finding (checker.h) of that step. Returns 0 or -ENOMEM.
+ * Take the events received so far and compare them with the n expected,
+ * each event matching one expected at most. Returns 0 or -ENOMEM (the
+ * events then left to take).
  */
-int mp_uevents_verify(struct mp_uevents *u, const struct mp_uevent *expected, size_t n,
-		      const char *step, struct mp_findings *out);
+int mp_uevents_compare(struct mp_uevents *u, const struct mp_uevent *expected, size_t n,
+		       struct mp_uevent_diff *d);
+void mp_uevent_diff_clear(struct mp_uevent_diff *d);
+#define _cleanup_uevent_diff_ _cleanup_(mp_uevent_diff_clear)
 
 #endif
