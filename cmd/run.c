@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/slope.h"
 #include "ops/backend.h"
 #include "memplug.h"
 #include "ops/session.h"
@@ -164,45 +165,24 @@ static const struct argp run_argp = {
 };
 
 /*
- * A steady loss per cycle is a leak even under noise: the least-squares
- * slope of free pages (nr_free_pages and the per-cpu lists) over churn's
- * check steps (one a cycle), flagged
- * when it loses more than half a PMD's worth (256 pages) a cycle and the
- * line explains the readings (R^2 >= 0.8) over at least 8 cycles.
+ * A steady loss of free pages (nr_free_pages and the per-cpu lists) over
+ * churn's check steps, one a cycle, is a leak (checks/slope.h).
  */
 static void churn_slope(struct mp_run *r, size_t from, size_t to, FILE *out)
 {
 	const uint64_t *v;
 	size_t n = mp_run_check_readings(r, &v);
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, slope, r2, k;
+	struct mp_slope f;
 	char what[200];
 
 	if (to > n)
 		to = n;
-	if (to < from + 3)
+	if (to < from || mp_slope_fit(v + from, to - from, &f) < 0)
 		return;
-	k = (double)(to - from);
-	for (size_t i = from; i < to; i++) {
-		double x = (double)(i - from), y = (double)v[i];
-
-		sx += x;
-		sy += y;
-		sxx += x * x;
-		sxy += x * y;
-		syy += y * y;
-	}
-	slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
-	r2 = (k * syy - sy * sy) > 0 ? (k * sxy - sx * sy) * (k * sxy - sx * sy) /
-					       ((k * sxx - sx * sx) * (k * syy - sy * sy))
-				     : 0;
 	fprintf(out, "churn: free pages (with the per-cpu lists) per cycle: slope %+.1f pages (R^2 %.2f) over %zu cycles\n",
-		slope, r2, to - from);
-	if (to - from >= 8 && slope < -256 && r2 >= 0.8) {
-		snprintf(what, sizeof(what),
-			 "free pages fall by %.0f pages a cycle over %zu cycles (R^2 %.2f)%s", -slope,
-			 to - from, r2, (-slope > 448 && -slope < 576) ? ", about a PMD" : "");
+		f.slope, f.r2, f.n);
+	if (mp_slope_leak(&f, what, sizeof(what)))
 		mp_run_add_finding(r, MP_FIND_LEAK, "churn", what);
-	}
 }
 
 static bool inject_available(const struct mp_root *root)
