@@ -187,19 +187,23 @@ static int set_attr(void *userdata, const char *path, const char *value, char *w
 	return mp_session_set_attr(a->s, path, value, why, len);
 }
 
+/* Every write and wait: --timeout, 0 an hour. */
+static unsigned timeout_ms(const struct dev_args *a)
+{
+	return a->opts.timeout_ms ? a->opts.timeout_ms : 3600000;
+}
+
 /* Set up and probe the backend, or say why not. */
 static int backend_up(struct dev_args *a, struct mp_root *root)
 {
 	const char *name = a->backend ? a->backend : "qmp";
 	int r;
 
-	r = mp_backend_init(&a->be, name, root, &a->ctx->log, a->target,
-			    (int)(a->opts.timeout_ms ? a->opts.timeout_ms : 3600000));
-	if (r < 0) {
+	r = mp_backend_open(&a->be, name, root, &a->ctx->log, a->target, (int)timeout_ms(a));
+	if (r < 0 && !a->be.ops) {
 		mp_err("unknown backend %s", name);
 		return MP_EXIT_USAGE;
 	}
-	r = a->be.ops->probe ? a->be.ops->probe(&a->be) : 0;
 	if (r < 0) {
 		mp_err("backend %s cannot work here: %s", name, a->be.why);
 		/* no way to add memory here is a skip; a path the user named that fails is not */
@@ -238,11 +242,6 @@ static int change_end(struct dev_args *a, struct mp_session *s, int status)
 	if (mp_stop_signal && status == MP_EXIT_OK)
 		status = MP_EXIT_PARTIAL;
 	return mp_ctx_session_end(a->ctx, s, !a->no_restore, status);
-}
-
-static unsigned timeout_ms(const struct dev_args *a)
-{
-	return a->opts.timeout_ms ? a->opts.timeout_ms : 3600000;
 }
 
 static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)

@@ -238,17 +238,18 @@ static int preflight(struct run_args *a, struct mp_root *root)
 		       mp_human_size(a->dimm_size, h1, sizeof(h1)), mp_human_size(bs, h2, sizeof(h2)));
 		return MP_EXIT_USAGE;
 	}
-	if (!a->max_devs ||
-	    mp_backend_init(&be, a->backend ? a->backend : "qmp", root, &a->ctx->log, a->target,
-			    (int)(a->opts.timeout_ms ? a->opts.timeout_ms : 60000)) < 0)
+	if (!a->max_devs)
 		return 0;
-	e = be.ops->probe ? be.ops->probe(&be) : 0;
-	mp_backend_close(&be);
+	e = mp_backend_open(&be, a->backend ? a->backend : "qmp", root, &a->ctx->log, a->target,
+			    (int)(a->opts.timeout_ms ? a->opts.timeout_ms : 60000));
+	if (e < 0 && !be.ops)
+		return 0;
 	if (e < 0) {
 		mp_err("backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS alone)",
 		       be.ops->name, be.why);
 		return !a->target && (e == -ENODEV || e == -ENOENT) ? MP_EXIT_SKIP : MP_EXIT_USAGE;
 	}
+	mp_backend_close(&be);
 	return 0;
 }
 

@@ -130,7 +130,8 @@ int mp_device_remove(struct mp_backend *be, struct mp_session *s, const struct m
 
 /*
  * The backend to use: be when it is the one named (its open QMP connection
- * stays the only user of a guest's port), else own, set up and probed here.
+ * stays the only user of a guest's port), else own, set up and probed here
+ * (on failure with the reason in own->why).
  */
 static int pick(struct mp_backend *be, struct mp_backend *own, const char *name,
 		const struct mp_root *root, const struct mp_log *log, unsigned timeout_ms,
@@ -142,13 +143,10 @@ static int pick(struct mp_backend *be, struct mp_backend *own, const char *name,
 		*out = be;
 		return 0;
 	}
-	r = mp_backend_init(own, name, root, log, NULL, (int)timeout_ms);
-	if (r < 0) {
-		snprintf(own->why, sizeof(own->why), "no backend \"%s\"", name);
-		return r;
-	}
-	*out = own;
-	return own->ops->probe ? own->ops->probe(own) : 0;
+	r = mp_backend_open(own, name, root, log, NULL, (int)timeout_ms);
+	if (r == 0)
+		*out = own;
+	return r;
 }
 
 /* Whether the backend lists a virtio-mem device of that id. */
@@ -195,36 +193,42 @@ static int add_back(struct mp_backend *b, const struct mp_device_ref *ref, unsig
 	return r;
 }
 
+/* Remove a device the session added, as the journal names it. */
+static int take_away(struct mp_backend *b, const struct mp_device_ref *ref, char *why, size_t len)
+{
+	struct mp_device d = { .type = MP_DEV_ANY, .addr = ref->addr, .size = ref->size,
+			       .node = -1 };
+	int r;
+
+	snprintf(d.id, sizeof(d.id), "%s", ref->id);
+	r = b->ops->remove(b, &d);
+	if (r < 0)
+		snprintf(why, len, "%s", b->why);
+	return r;
+}
+
 int mp_device_undo(struct mp_backend *be, const struct mp_root *root, const struct mp_log *log,
 		   unsigned timeout_ms, bool readd, const struct mp_device_ref *ref, char *why,
 		   size_t len)
 {
 	struct mp_backend own = { 0 }, *b = NULL;
-	struct mp_device d = { .type = MP_DEV_ANY, .addr = ref->addr, .size = ref->size,
-			       .node = -1 };
-	const char *name = ref->backend;
+	/* an ACPI eject is undone by adding the DIMM back through QMP */
+	bool acpi = readd && !strcmp(ref->backend, "acpi");
 	int r;
 
 	if (!timeout_ms)
 		timeout_ms = 3600000;
-	snprintf(d.id, sizeof(d.id), "%s", ref->id);
-	/* an ACPI eject is undone by adding the DIMM back through QMP */
-	if (readd && !strcmp(name, "acpi"))
-		name = "qmp";
-	r = pick(be, &own, name, root, log, timeout_ms, &b);
-	if (r < 0 && readd && !strcmp(ref->backend, "acpi") && (r == -ENODEV || r == -ENOENT)) {
-		snprintf(why, len, "no QMP here to add it back (%s)", b ? b->why : own.why);
-		r = 1;
-	} else if (r < 0) {
-		snprintf(why, len, "%s", b ? b->why : own.why);
-	} else if (readd) {
-		r = add_back(b, ref, timeout_ms, why, len);
-	} else {
-		r = b->ops->remove(b, &d);
-		if (r < 0)
-			snprintf(why, len, "%s", b->why);
+	r = pick(be, &own, acpi ? "qmp" : ref->backend, root, log, timeout_ms, &b);
+	if (r < 0 && acpi && (r == -ENODEV || r == -ENOENT)) {
+		snprintf(why, len, "no QMP here to add it back (%s)", own.why);
+		return 1;
 	}
-	if (b == &own || (!b && own.ops))
+	if (r < 0) {
+		snprintf(why, len, "%s", own.why);
+		return r;
+	}
+	r = readd ? add_back(b, ref, timeout_ms, why, len) : take_away(b, ref, why, len);
+	if (b == &own)
 		mp_backend_close(&own);
 	return r;
 }

@@ -96,24 +96,17 @@ bool mp_run_stopped(const struct mp_run *r)
 	return mp_stop_signal != 0;
 }
 
+/* The backend, set up and probed at the first step that needs it (again after a failure). */
 static int backend_up(struct mp_run *r)
 {
 	int e;
 
 	if (r->be_up)
 		return 0;
-	e = mp_backend_init(&r->be, r->o.backend ? r->o.backend : "qmp", r->root, r->log,
+	e = mp_backend_open(&r->be, r->o.backend ? r->o.backend : "qmp", r->root, r->log,
 			    r->o.target, (int)(r->o.timeout_ms ? r->o.timeout_ms : 60000));
 	if (e < 0)
 		return e;
-	if (r->be.ops->probe) {
-		e = r->be.ops->probe(&r->be);
-		if (e < 0) {
-			/* the next step tries again from scratch: free what probe set up */
-			mp_backend_close(&r->be);
-			return e;
-		}
-	}
 	r->be_up = true;
 	return 0;
 }
