@@ -411,45 +411,40 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 	return change_end(a, s, MP_EXIT_OK);
 }
 
+static void dev_args_clear(struct dev_args *a)
+{
+	mp_backend_close(&a->be);
+	mp_selector_clear(&a->sel);
+}
+
 static int device_cmd(struct mp_ctx *ctx, int argc, char **argv, bool remove)
 {
-	struct dev_args a = {
+	_cleanup_root_ struct mp_root *root = NULL;
+	_cleanup_(dev_args_clear) struct dev_args a = {
 		.ctx = ctx,
 		.opts = { .timeout_ms = MP_DEFAULT_TIMEOUT_S * 1000 },
 		.add = MP_ADD_OPTS_INIT,
 		.remove = remove,
 	};
-	_cleanup_root_ struct mp_root *root = NULL;
+	char why[200];
 	uint64_t bs;
 	int r;
 
-	if (argp_parse(remove ? &remove_argp : &add_argp, argc, argv, 0, NULL, &a)) {
-		mp_selector_clear(&a.sel);
+	if (argp_parse(remove ? &remove_argp : &add_argp, argc, argv, 0, NULL, &a))
 		return MP_EXIT_USAGE;
-	}
 	a.no_restore = a.opts.no_restore;
 	r = mp_ctx_root(ctx, &root);
 	if (r)
-		goto out;
-	r = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
-	if (r == -ENOENT) {
-		mp_err("the kernel has no memory hotplug interface (no %s)", MP_SYS_MEMORY);
-		r = MP_EXIT_SKIP;
-		goto out;
-	}
-	if (r < 0 || !bs) {
-		mp_err("%s/block_size_bytes: %s", MP_SYS_MEMORY, r < 0 ? strerror(-r) : "zero");
-		r = MP_EXIT_USAGE;
-		goto out;
+		return r;
+	r = mp_block_size(root, &bs, why, sizeof(why));
+	if (r < 0) {
+		mp_err("%s", why);
+		return r == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE;
 	}
 	r = backend_up(&a, root);
 	if (r)
-		goto out;
-	r = remove ? do_remove(&a, root, bs) : do_add(&a, root, bs);
-out:
-	mp_backend_close(&a.be);
-	mp_selector_clear(&a.sel);
-	return r;
+		return r;
+	return remove ? do_remove(&a, root, bs) : do_add(&a, root, bs);
 }
 
 int cmd_add(struct mp_ctx *ctx, int argc, char **argv)

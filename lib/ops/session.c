@@ -267,19 +267,9 @@ int mp_session_new(struct mp_root *root, const struct mp_log *log,
 	s->lock_fd = -1;
 	s->journal_fd = -1;
 
-	r = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
-	if (r == -ENOENT) {
-		snprintf(why, len, "the kernel has no memory hotplug interface (no %s)",
-			 MP_SYS_MEMORY);
-		r = -ENODEV;
+	r = mp_block_size(root, &bs, why, len);
+	if (r < 0)
 		goto fail;
-	}
-	if (r < 0 || !bs) {
-		snprintf(why, len, "%s/block_size_bytes: %s", MP_SYS_MEMORY,
-			 r < 0 ? strerror(-r) : "zero");
-		r = r < 0 ? r : -EBADMSG;
-		goto fail;
-	}
 	n = mp_origins_read(root, bs, &s->origins);
 	if (n < 0) {
 		snprintf(why, len, "cannot tell boot memory from hot-plugged memory: %s",

@@ -167,12 +167,10 @@ int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_r
 	r->o.header.version = 1;
 	if (!r->o.timeout_ms)
 		r->o.timeout_ms = 60000;
-	e = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &r->o.header.block_size);
+	e = mp_block_size(root, &r->o.header.block_size, why, wlen);
 	if (e < 0) {
-		snprintf(why, wlen, "the kernel has no memory hotplug interface (no %s)",
-			 MP_SYS_MEMORY);
 		free(r);
-		return e == -ENOENT ? -ENODEV : e;
+		return e;
 	}
 	kernel_release(r->o.header.kernel, sizeof(r->o.header.kernel), root);
 	if (mp_read_str(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", buf, sizeof(buf)) > 0)
