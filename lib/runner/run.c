@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 
 #include "ops/backend.h"
 #include "sensors/block.h"
@@ -131,17 +130,6 @@ static int undo_remove(void *ud, const struct mp_device_ref *ref, char *why, siz
 	return undo(ud, true, ref, why, len);
 }
 
-static const char *kernel_release(char *buf, size_t len, const struct mp_root *root)
-{
-	struct utsname u;
-
-	if (mp_read_str(root, "/proc/sys/kernel/osrelease", buf, len) > 0)
-		return buf;
-	if (uname(&u) == 0)
-		snprintf(buf, len, "%s", u.release);
-	return buf;
-}
-
 static int take(struct mp_run *r, bool settle, unsigned readings, struct mp_snapshot **out)
 {
 	struct mp_snap_opts o = r->snap;
@@ -172,7 +160,7 @@ int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_r
 		free(r);
 		return e;
 	}
-	kernel_release(r->o.header.kernel, sizeof(r->o.header.kernel), root);
+	mp_kernel_release(root, r->o.header.kernel, sizeof(r->o.header.kernel));
 	if (mp_read_str(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", buf, sizeof(buf)) > 0)
 		snprintf(r->o.header.memmap_on_memory, sizeof(r->o.header.memmap_on_memory), "%.15s", buf);
 	snprintf(r->o.header.backend, sizeof(r->o.header.backend), "%s",
