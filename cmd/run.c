@@ -220,7 +220,7 @@ static void run_defaults(struct run_args *a)
 static int preflight(struct run_args *a, struct mp_root *root)
 {
 	struct mp_backend be;
-	uint64_t bs = 0;
+	uint64_t bs;
 	char h1[32], h2[32];
 	int e;
 
@@ -231,7 +231,8 @@ static int preflight(struct run_args *a, struct mp_root *root)
 			       "memory-notifier-error-inject, debugfs mounted)");
 			return a->nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE;
 		}
-	if (mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs) < 0 || !bs)
+	/* none: the runner says why */
+	if (mp_block_size(root, &bs, NULL, 0) < 0)
 		return 0;
 	if (a->dimm_size % bs) {
 		mp_err("--size %s is not a multiple of the block size (%s)",
@@ -290,7 +291,7 @@ static void run_scenario(struct run_args *a, struct mp_run *r, struct mp_root *r
 	const struct mp_scenario *sc = mp_scenario_find(a->scenarios[k]);
 	struct mp_gen g = {
 		.root = root,
-		.block_size = 0,
+		.block_size = mp_run_header(r)->block_size,
 		.dimm_size = a->dimm_size,
 		.max_devs = a->max_devs,
 		.inject_ok = inject_available(root),
@@ -302,7 +303,6 @@ static void run_scenario(struct run_args *a, struct mp_run *r, struct mp_root *r
 	size_t c0 = mp_run_check_readings(r, &cr);
 	unsigned n = 0;
 
-	mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &g.block_size);
 	mp_gen_init(&g, sc, a->seed + k);
 	memcpy(g.devs, devs, sizeof(g.devs));
 	while (!mp_run_stopped(r) && (a->duration_s ? mp_now_ns() < end : n < a->steps)) {
