@@ -16,7 +16,6 @@
 #include "memplug.h"
 #include "ops/device.h"
 #include "ops/session.h"
-#include "sensors/uevent.h"
 
 #define MP_DEFAULT_TIMEOUT_S 60
 
@@ -159,15 +158,6 @@ static const struct argp remove_argp = {
 	mp_change_children, NULL, NULL
 };
 
-static void fill_ref(struct mp_device_ref *ref, const char *backend, const struct mp_device *d)
-{
-	memset(ref, 0, sizeof(*ref));
-	snprintf(ref->backend, sizeof(ref->backend), "%s", backend);
-	snprintf(ref->id, sizeof(ref->id), "%s", d->id);
-	ref->addr = d->addr;
-	ref->size = d->size;
-}
-
 /* The session's undo of an add (remove the device again) and of a remove (add it back). */
 static int undo_add(void *userdata, const struct mp_device_ref *ref, char *why, size_t len)
 {
@@ -197,19 +187,23 @@ static int set_attr(void *userdata, const char *path, const char *value, char *w
 	return mp_session_set_attr(a->s, path, value, why, len);
 }
 
+/* Every write and wait: --timeout, 0 an hour. */
+static unsigned timeout_ms(const struct dev_args *a)
+{
+	return a->opts.timeout_ms ? a->opts.timeout_ms : 3600000;
+}
+
 /* Set up and probe the backend, or say why not. */
 static int backend_up(struct dev_args *a, struct mp_root *root)
 {
 	const char *name = a->backend ? a->backend : "qmp";
 	int r;
 
-	r = mp_backend_init(&a->be, name, root, &a->ctx->log, a->target,
-			    (int)(a->opts.timeout_ms ? a->opts.timeout_ms : 3600000));
-	if (r < 0) {
+	r = mp_backend_open(&a->be, name, root, &a->ctx->log, a->target, (int)timeout_ms(a));
+	if (r < 0 && !a->be.ops) {
 		mp_err("unknown backend %s", name);
 		return MP_EXIT_USAGE;
 	}
-	r = a->be.ops->probe ? a->be.ops->probe(&a->be) : 0;
 	if (r < 0) {
 		mp_err("backend %s cannot work here: %s", name, a->be.why);
 		/* no way to add memory here is a skip; a path the user named that fails is not */
@@ -219,15 +213,44 @@ static int backend_up(struct dev_args *a, struct mp_root *root)
 	return 0;
 }
 
+/* Online the new blocks as --online asks; returns the worse exit status. */
+static int online_blocks(struct dev_args *a, struct mp_session *s, uint64_t first, uint64_t last)
+{
+	int status = MP_EXIT_OK;
+
+	for (uint64_t b = first; b <= last && !mp_stop_signal; b++) {
+		struct mp_step st;
+
+		mp_block_set(s, b, a->online, &st);
+		if (st.outcome == MP_DONE || st.outcome == MP_ALREADY)
+			printf("memory%" PRIu64 ": %s -> %s (%s)\n", b, mp_state_name(st.before),
+			       mp_state_name(st.after), st.zones_after);
+		else
+			mp_err("memory%" PRIu64 ": %s: %s %s", b, mp_target_name(a->online),
+			       mp_outcome_name(st.outcome), st.why[0] ? st.why : strerror(-st.err));
+		if (st.outcome == MP_WRONG)
+			status = MP_EXIT_FINDINGS;
+		else if (st.outcome >= MP_REFUSED && st.outcome != MP_RACE && status == MP_EXIT_OK)
+			status = MP_EXIT_PARTIAL;
+	}
+	return status;
+}
+
+/* End the session of a change: a signal makes a clean end partial. */
+static int change_end(struct dev_args *a, struct mp_session *s, int status)
+{
+	if (mp_stop_signal && status == MP_EXIT_OK)
+		status = MP_EXIT_PARTIAL;
+	return mp_ctx_session_end(a->ctx, s, !a->no_restore, status);
+}
+
 static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)
 {
 	struct mp_session *s = NULL;
-	struct mp_uevents *u = NULL;
-	struct mp_device_ref ref;
-	struct mp_device d;
-	uint64_t first, last;
+	struct mp_device_change c;
+	const struct mp_device *d = &c.dev;
 	char h[32], h2[32];
-	int status = MP_EXIT_OK, r;
+	int r;
 
 	if (a->size % bs) {
 		mp_err("%s is not a multiple of the block size (%s)",
@@ -248,88 +271,39 @@ static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)
 	a->s = s;
 	a->add.set_attr = set_attr;
 	a->add.userdata = a;
-	r = mp_uevents_new(root, &u);
-	if (r < 0) {
-		mp_err("cannot watch uevents: %s", strerror(-r));
+	r = mp_device_add(&a->be, s, a->size, &a->add, timeout_ms(a), &c);
+	if (c.journal_err)
+		mp_err("cannot journal device %s: %s", d->id, strerror(-c.journal_err));
+	if (c.stage == MP_DEVICE_WATCH) {
+		mp_err("%s", c.why);
 		return mp_ctx_session_end(a->ctx, s, true, MP_EXIT_USAGE);
 	}
-	r = a->be.ops->add(&a->be, a->size, &a->add, &d);
 	if (r < 0) {
-		mp_err("add of %s through %s failed: %s",
-		       a->size ? mp_human_size(a->size, h, sizeof(h)) : "memory", a->be.ops->name,
-		       a->be.why);
-		status = MP_EXIT_PARTIAL;
-		goto out;
-	}
-	fill_ref(&ref, a->be.ops->name, &d);
-	r = mp_session_journal_device(s, &ref);
-	if (r < 0)
-		mp_err("cannot journal device %s: %s", d.id, strerror(-r));
-	if (mp_device_blocks(&d, bs, &first, &last) < 0) {
-		mp_err("device %s has no range", d.id);
-		status = MP_EXIT_PARTIAL;
-		goto out;
-	}
-	r = mp_uevents_wait_blocks(u, first, last, true, a->opts.timeout_ms ? a->opts.timeout_ms
-									    : 3600000);
-	if (r < 0) {
-		mp_err("added %s %s at 0x%" PRIx64 ", but memory%" PRIu64 "-%" PRIu64
-		       " did not appear within the timeout",
-		       mp_dev_type_name(d.type), d.id, d.addr, first, last);
-		status = MP_EXIT_PARTIAL;
-		goto out;
+		mp_err("%s", c.why);
+		return change_end(a, s, MP_EXIT_PARTIAL);
 	}
 	printf("added %s %s at 0x%" PRIx64 " (%s): memory%" PRIu64 "-%" PRIu64 "\n",
-	       mp_dev_type_name(d.type), d.id, d.addr, mp_human_size(d.size, h, sizeof(h)), first,
-	       last);
+	       mp_dev_type_name(d->type), d->id, d->addr, mp_human_size(d->size, h, sizeof(h)),
+	       c.first, c.last);
 	fflush(stdout);
-	for (uint64_t b = first; a->have_online && b <= last && !mp_stop_signal; b++) {
-		struct mp_step st;
-
-		mp_block_set(s, b, a->online, &st);
-		if (st.outcome == MP_DONE || st.outcome == MP_ALREADY)
-			printf("memory%" PRIu64 ": %s -> %s (%s)\n", b, mp_state_name(st.before),
-			       mp_state_name(st.after), st.zones_after);
-		else
-			mp_err("memory%" PRIu64 ": %s: %s %s", b, mp_target_name(a->online),
-			       mp_outcome_name(st.outcome), st.why[0] ? st.why : strerror(-st.err));
-		if (st.outcome == MP_WRONG)
-			status = MP_EXIT_FINDINGS;
-		else if (st.outcome >= MP_REFUSED && st.outcome != MP_RACE && status == MP_EXIT_OK)
-			status = MP_EXIT_PARTIAL;
-	}
-out:
-	mp_uevents_free(u);
-	if (mp_stop_signal && status == MP_EXIT_OK)
-		status = MP_EXIT_PARTIAL;
-	return mp_ctx_session_end(a->ctx, s, !a->no_restore, status);
+	return change_end(a, s, a->have_online ? online_blocks(a, s, c.first, c.last)
+					       : MP_EXIT_OK);
 }
 
-static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
+/*
+ * The device to remove: --device ID, or the one holding the blocks named,
+ * all of them in that one device. Returns an exit status or 0.
+ */
+static int find_device(struct dev_args *a, const struct mp_memory *mem,
+		       const struct mp_device *devs, size_t n, uint64_t bs,
+		       const struct mp_device **out)
 {
-	_cleanup_memory_ struct mp_memory *mem = NULL;
-	_cleanup_free_ struct mp_device *devs = NULL;
 	_cleanup_free_ struct mp_block **v = NULL;
-	struct mp_session *s = NULL;
-	struct mp_uevents *u = NULL;
 	const struct mp_device *d = NULL;
-	struct mp_device_ref ref;
 	uint64_t first, last;
-	size_t n = 0;
 	ssize_t nv = 0;
-	char err[200], h[32];
-	int status = MP_EXIT_OK, r;
+	char err[200];
 
-	r = a->be.ops->query ? a->be.ops->query(&a->be, &devs, &n) : -EOPNOTSUPP;
-	if (r < 0) {
-		mp_err("cannot list the %s devices: %s", a->be.ops->name, a->be.why);
-		return MP_EXIT_USAGE;
-	}
-	r = mp_memory_read(root, MP_READ_STATE | MP_READ_ZONES | MP_READ_NODE, &a->ctx->log, &mem);
-	if (r < 0) {
-		mp_err("cannot read %s: %s", MP_SYS_MEMORY, strerror(-r));
-		return MP_EXIT_USAGE;
-	}
 	if (!a->device) {
 		nv = mp_selector_resolve(&a->sel, mem, MP_SEL_LIST, &v, err, sizeof(err));
 		if (nv <= 0) {
@@ -344,20 +318,72 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 			      : v[0]->id >= first && v[0]->id <= last)
 			d = &devs[i];
 	}
-	if (!d) {
-		if (a->device)
-			mp_err("no %s device %s", a->be.ops->name, a->device);
-		else
-			mp_err("memory%" PRIu64 " belongs to no %s device", v[0]->id, a->be.ops->name);
+	if (!d && a->device) {
+		mp_err("no %s device %s", a->be.ops->name, a->device);
 		return MP_EXIT_USAGE;
 	}
-	mp_device_blocks(d, bs, &first, &last);
+	if (!d) {
+		mp_err("memory%" PRIu64 " belongs to no %s device", v[0]->id, a->be.ops->name);
+		return MP_EXIT_USAGE;
+	}
 	for (ssize_t i = 0; i < nv; i++)
 		if (v[i]->id < first || v[i]->id > last) {
 			mp_err("memory%" PRIu64 " and memory%" PRIu64 " belong to different devices; "
 			       "remove one device at a time", v[0]->id, v[i]->id);
 			return MP_EXIT_USAGE;
 		}
+	*out = d;
+	return 0;
+}
+
+/* Offline the device's online blocks, highest first, so that a refusal is named. */
+static int offline_blocks(struct mp_session *s, const struct mp_memory *mem,
+			  const struct mp_device *d, uint64_t first, uint64_t last)
+{
+	for (uint64_t b = last + 1; b-- > first && !mp_stop_signal;) {
+		const struct mp_block *blk = mp_memory_find(mem, b);
+		struct mp_step st;
+
+		if (!blk || blk->state == MP_STATE_OFFLINE)
+			continue;
+		mp_block_set(s, b, MP_OFFLINE, &st);
+		if (st.outcome != MP_DONE && st.outcome != MP_ALREADY) {
+			mp_err("memory%" PRIu64 ": offline %s: %s; %s not removed", b,
+			       mp_outcome_name(st.outcome), st.why[0] ? st.why : strerror(-st.err),
+			       d->id);
+			return MP_EXIT_PARTIAL;
+		}
+		printf("memory%" PRIu64 ": online -> offline\n", b);
+	}
+	return MP_EXIT_OK;
+}
+
+static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
+{
+	_cleanup_memory_ struct mp_memory *mem = NULL;
+	_cleanup_free_ struct mp_device *devs = NULL;
+	struct mp_session *s = NULL;
+	const struct mp_device *d = NULL;
+	struct mp_device_change c;
+	uint64_t first, last;
+	size_t n = 0;
+	char h[32];
+	int status, r;
+
+	r = a->be.ops->query ? a->be.ops->query(&a->be, &devs, &n) : -EOPNOTSUPP;
+	if (r < 0) {
+		mp_err("cannot list the %s devices: %s", a->be.ops->name, a->be.why);
+		return MP_EXIT_USAGE;
+	}
+	r = mp_memory_read(root, MP_READ_STATE | MP_READ_ZONES | MP_READ_NODE, &a->ctx->log, &mem);
+	if (r < 0) {
+		mp_err("cannot read %s: %s", MP_SYS_MEMORY, strerror(-r));
+		return MP_EXIT_USAGE;
+	}
+	r = find_device(a, mem, devs, n, bs, &d);
+	if (r)
+		return r;
+	mp_device_blocks(d, bs, &first, &last);
 	if (a->opts.dry_run) {
 		printf("would offline memory%" PRIu64 "-%" PRIu64 " and remove %s %s (%s at 0x%" PRIx64
 		       ")\n", first, last, mp_dev_type_name(d->type), d->id,
@@ -370,102 +396,55 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 	r = mp_ctx_session(a->ctx, root, &a->opts, &s);
 	if (r)
 		return r;
-	/* offline its online blocks first, highest first, so a refusal is named */
-	for (uint64_t b = last + 1; b-- > first && !mp_stop_signal;) {
-		const struct mp_block *blk = mp_memory_find(mem, b);
-		struct mp_step st;
-
-		if (!blk || blk->state == MP_STATE_OFFLINE)
-			continue;
-		mp_block_set(s, b, MP_OFFLINE, &st);
-		if (st.outcome != MP_DONE && st.outcome != MP_ALREADY) {
-			mp_err("memory%" PRIu64 ": offline %s: %s; %s not removed", b,
-			       mp_outcome_name(st.outcome), st.why[0] ? st.why : strerror(-st.err),
-			       d->id);
-			status = MP_EXIT_PARTIAL;
-			goto out;
-		}
-		printf("memory%" PRIu64 ": online -> offline\n", b);
-	}
-	if (mp_stop_signal)
-		goto out;
-	r = mp_uevents_new(root, &u);
+	status = offline_blocks(s, mem, d, first, last);
+	if (status || mp_stop_signal)
+		return change_end(a, s, status);
+	r = mp_device_remove(&a->be, s, d, true, timeout_ms(a), &c);
 	if (r < 0) {
-		mp_err("cannot watch uevents: %s", strerror(-r));
-		status = MP_EXIT_USAGE;
-		goto out;
-	}
-	fill_ref(&ref, a->be.ops->name, d);
-	r = mp_session_journal_removed(s, &ref);
-	if (r < 0) {
-		mp_err("cannot journal the removal: %s", strerror(-r));
-		status = MP_EXIT_USAGE;
-		goto out;
-	}
-	r = a->be.ops->remove(&a->be, d);
-	if (r < 0) {
-		mp_err("remove of %s failed: %s", d->id, a->be.why);
-		mp_session_device_removed(s, d->id);	/* nothing to add back */
-		status = MP_EXIT_PARTIAL;
-		goto out;
-	}
-	r = mp_uevents_wait_blocks(u, first, last, false,
-				   a->opts.timeout_ms ? a->opts.timeout_ms : 3600000);
-	if (r < 0) {
-		mp_err("removed %s, but memory%" PRIu64 "-%" PRIu64 " still there after the timeout",
-		       d->id, first, last);
-		status = MP_EXIT_PARTIAL;
-		goto out;
+		mp_err("%s", c.why);
+		return change_end(a, s, c.stage <= MP_DEVICE_JOURNAL ? MP_EXIT_USAGE
+								     : MP_EXIT_PARTIAL);
 	}
 	printf("removed %s %s at 0x%" PRIx64 " (%s): memory%" PRIu64 "-%" PRIu64 " gone\n",
 	       mp_dev_type_name(d->type), d->id, d->addr, mp_human_size(d->size, h, sizeof(h)),
 	       first, last);
-out:
-	mp_uevents_free(u);
-	if (mp_stop_signal && status == MP_EXIT_OK)
-		status = MP_EXIT_PARTIAL;
-	return mp_ctx_session_end(a->ctx, s, !a->no_restore, status);
+	return change_end(a, s, MP_EXIT_OK);
+}
+
+static void dev_args_clear(struct dev_args *a)
+{
+	mp_backend_close(&a->be);
+	mp_selector_clear(&a->sel);
 }
 
 static int device_cmd(struct mp_ctx *ctx, int argc, char **argv, bool remove)
 {
-	struct dev_args a = {
+	_cleanup_root_ struct mp_root *root = NULL;
+	_cleanup_(dev_args_clear) struct dev_args a = {
 		.ctx = ctx,
 		.opts = { .timeout_ms = MP_DEFAULT_TIMEOUT_S * 1000 },
 		.add = MP_ADD_OPTS_INIT,
 		.remove = remove,
 	};
-	_cleanup_root_ struct mp_root *root = NULL;
+	char why[200];
 	uint64_t bs;
 	int r;
 
-	if (argp_parse(remove ? &remove_argp : &add_argp, argc, argv, 0, NULL, &a)) {
-		mp_selector_clear(&a.sel);
+	if (argp_parse(remove ? &remove_argp : &add_argp, argc, argv, 0, NULL, &a))
 		return MP_EXIT_USAGE;
-	}
 	a.no_restore = a.opts.no_restore;
 	r = mp_ctx_root(ctx, &root);
 	if (r)
-		goto out;
-	r = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
-	if (r == -ENOENT) {
-		mp_err("the kernel has no memory hotplug interface (no %s)", MP_SYS_MEMORY);
-		r = MP_EXIT_SKIP;
-		goto out;
-	}
-	if (r < 0 || !bs) {
-		mp_err("%s/block_size_bytes: %s", MP_SYS_MEMORY, r < 0 ? strerror(-r) : "zero");
-		r = MP_EXIT_USAGE;
-		goto out;
+		return r;
+	r = mp_block_size(root, &bs, why, sizeof(why));
+	if (r < 0) {
+		mp_err("%s", why);
+		return r == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE;
 	}
 	r = backend_up(&a, root);
 	if (r)
-		goto out;
-	r = remove ? do_remove(&a, root, bs) : do_add(&a, root, bs);
-out:
-	mp_backend_close(&a.be);
-	mp_selector_clear(&a.sel);
-	return r;
+		return r;
+	return remove ? do_remove(&a, root, bs) : do_add(&a, root, bs);
 }
 
 int cmd_add(struct mp_ctx *ctx, int argc, char **argv)

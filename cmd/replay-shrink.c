@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +26,7 @@
 #include "runner/shrink.h"
 #include "base/timeout.h"
 #include "runner/trace.h"
+#include "sensors/sensor.h"
 
 #define DEFAULT_TIMEOUT_S 60
 #define INFORMATIONAL "injected"	/* findings that alone do not make exit 1 */
@@ -173,7 +173,6 @@ static int check_header(struct mp_ctx *ctx, struct mp_root *root, const struct m
 {
 	char buf[128];
 	uint64_t bs;
-	struct utsname u;
 
 	if (mp_read_str(root, MP_SYS_MEMORY "/block_size_bytes", buf, sizeof(buf)) < 0 ||
 	    mp_parse_u64(buf, 16, &bs) < 0) {
@@ -187,15 +186,12 @@ static int check_header(struct mp_ctx *ctx, struct mp_root *root, const struct m
 		       t->h.block_size, bs);
 		return MP_EXIT_USAGE;
 	}
-	if (mp_read_str(root, "/proc/sys/kernel/osrelease", buf, sizeof(buf)) < 0) {
-		if (uname(&u) < 0)
-			return 0;
-		snprintf(buf, sizeof(buf), "%s", u.release);
-	}
-	if (strcmp(mp_rstrip(buf), t->h.kernel))
+	if (mp_kernel_release(root, buf, sizeof(buf)) < 0)
+		return 0;
+	if (strcmp(buf, t->h.kernel))
 		mp_err("warning: the trace was recorded on kernel %s, this is %s; running it anyway",
 		       t->h.kernel, buf);
-	if (mp_read_str(root, "/sys/module/memory_hotplug/parameters/memmap_on_memory", buf,
+	if (mp_read_str(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", buf,
 			sizeof(buf)) >= 0 &&
 	    strcmp(t->h.memmap_on_memory, "-") && strcmp(mp_rstrip(buf), t->h.memmap_on_memory))
 		mp_err("warning: the trace was recorded with memmap_on_memory %s, this kernel has "

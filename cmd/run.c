@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/slope.h"
 #include "ops/backend.h"
 #include "memplug.h"
 #include "ops/session.h"
@@ -38,6 +39,8 @@ struct run_args {
 	uint64_t dimm_size;
 	unsigned max_devs;
 	struct mp_selector sel;
+	char dir_buf[64];	/* the default --dir */
+	bool progress;		/* a step counter on stderr (a terminal, no --ktap) */
 };
 
 enum { OPT_SCENARIO = 'S', OPT_SEED = 0x300, OPT_STEPS, OPT_DURATION, OPT_BACKEND, OPT_QMP,
@@ -164,45 +167,24 @@ static const struct argp run_argp = {
 };
 
 /*
- * A steady loss per cycle is a leak even under noise: the least-squares
- * slope of free pages (nr_free_pages and the per-cpu lists) over churn's
- * check steps (one a cycle), flagged
- * when it loses more than half a PMD's worth (256 pages) a cycle and the
- * line explains the readings (R^2 >= 0.8) over at least 8 cycles.
+ * A steady loss of free pages (nr_free_pages and the per-cpu lists) over
+ * churn's check steps, one a cycle, is a leak (checks/slope.h).
  */
 static void churn_slope(struct mp_run *r, size_t from, size_t to, FILE *out)
 {
 	const uint64_t *v;
 	size_t n = mp_run_check_readings(r, &v);
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, slope, r2, k;
+	struct mp_slope f;
 	char what[200];
 
 	if (to > n)
 		to = n;
-	if (to < from + 3)
+	if (to < from || mp_slope_fit(v + from, to - from, &f) < 0)
 		return;
-	k = (double)(to - from);
-	for (size_t i = from; i < to; i++) {
-		double x = (double)(i - from), y = (double)v[i];
-
-		sx += x;
-		sy += y;
-		sxx += x * x;
-		sxy += x * y;
-		syy += y * y;
-	}
-	slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
-	r2 = (k * syy - sy * sy) > 0 ? (k * sxy - sx * sy) * (k * sxy - sx * sy) /
-					       ((k * sxx - sx * sx) * (k * syy - sy * sy))
-				     : 0;
 	fprintf(out, "churn: free pages (with the per-cpu lists) per cycle: slope %+.1f pages (R^2 %.2f) over %zu cycles\n",
-		slope, r2, to - from);
-	if (to - from >= 8 && slope < -256 && r2 >= 0.8) {
-		snprintf(what, sizeof(what),
-			 "free pages fall by %.0f pages a cycle over %zu cycles (R^2 %.2f)%s", -slope,
-			 to - from, r2, (-slope > 448 && -slope < 576) ? ", about a PMD" : "");
+		f.slope, f.r2, f.n);
+	if (mp_slope_leak(&f, what, sizeof(what)))
 		mp_run_add_finding(r, MP_FIND_LEAK, "churn", what);
-	}
 }
 
 static bool inject_available(const struct mp_root *root)
@@ -211,9 +193,172 @@ static bool inject_available(const struct mp_root *root)
 			       "MEM_GOING_OFFLINE/error") == 1;
 }
 
+static void run_args_clear(struct run_args *a)
+{
+	mp_selector_clear(&a->sel);
+}
+
+/* What the options leave open: the random scenario, a seed from the clock, DIR from it. */
+static void run_defaults(struct run_args *a)
+{
+	if (!a->nscenarios)
+		a->scenarios[a->nscenarios++] = "random";
+	if (!a->have_seed)
+		a->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (!a->dir) {
+		snprintf(a->dir_buf, sizeof(a->dir_buf), "memplug-run-%" PRIu64, a->seed);
+		a->dir = a->dir_buf;
+	}
+	a->progress = isatty(STDERR_FILENO) && !a->ktap;
+}
+
+/*
+ * What the scenarios need, said before anything changes: the error
+ * injection for inject, a --size of whole blocks, a backend that works here
+ * when they add memory. Returns an exit status or 0.
+ */
+static int preflight(struct run_args *a, struct mp_root *root)
+{
+	struct mp_backend be;
+	uint64_t bs;
+	char h1[32], h2[32];
+	int e;
+
+	for (size_t i = 0; i < a->nscenarios; i++)
+		if (!strcmp(a->scenarios[i], "inject") && !inject_available(root)) {
+			mp_err("scenario inject needs memory notifier error injection "
+			       "(CONFIG_MEMORY_NOTIFIER_ERROR_INJECT, module "
+			       "memory-notifier-error-inject, debugfs mounted)");
+			return a->nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE;
+		}
+	/* none: the runner says why */
+	if (mp_block_size(root, &bs, NULL, 0) < 0)
+		return 0;
+	if (a->dimm_size % bs) {
+		mp_err("--size %s is not a multiple of the block size (%s)",
+		       mp_human_size(a->dimm_size, h1, sizeof(h1)), mp_human_size(bs, h2, sizeof(h2)));
+		return MP_EXIT_USAGE;
+	}
+	if (!a->max_devs)
+		return 0;
+	e = mp_backend_open(&be, a->backend ? a->backend : "qmp", root, &a->ctx->log, a->target,
+			    (int)(a->opts.timeout_ms ? a->opts.timeout_ms : 60000));
+	if (e < 0 && !be.ops)
+		return 0;
+	if (e < 0) {
+		mp_err("backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS alone)",
+		       be.ops->name, be.why);
+		return !a->target && (e == -ENODEV || e == -ENOENT) ? MP_EXIT_SKIP : MP_EXIT_USAGE;
+	}
+	mp_backend_close(&be);
+	return 0;
+}
+
+/* The runner for the options, or print why not (an exit status). */
+static int run_start(struct run_args *a, struct mp_root *root, struct mp_run **r)
+{
+	struct mp_run_opts ro = {
+		.backend = a->backend,
+		.target = a->target,
+		.timeout_ms = a->opts.timeout_ms,
+		.allow_boot_memory = a->opts.allow_boot_memory,
+		.check_steps = !a->no_step_checks,
+		.step_kpf_all = a->step_kpf_all,
+		.dir = a->dir,
+		.trace_path = a->trace,
+		.header.seed = a->seed,
+	};
+	char why[600];
+	int e;
+
+	snprintf(ro.header.scenario, sizeof(ro.header.scenario), "%s", a->scenarios[0]);
+	e = mp_run_new(root, &a->ctx->log, &ro, r, why, sizeof(why));
+	if (e < 0) {
+		mp_err("%s", why);
+		return e == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * Scenario k: its steps (or seconds) through the runner, churn's slope,
+ * a line of the report. devs (MP_GEN_MAX_DEVS + 1 of them): the devices
+ * the scenarios before it left, and those it leaves.
+ */
+static void run_scenario(struct run_args *a, struct mp_run *r, struct mp_root *root,
+			 struct mp_report *rep, size_t k, struct mp_gen_dev *devs)
+{
+	const struct mp_scenario *sc = mp_scenario_find(a->scenarios[k]);
+	struct mp_gen g = {
+		.root = root,
+		.block_size = mp_run_header(r)->block_size,
+		.dimm_size = a->dimm_size,
+		.max_devs = a->max_devs,
+		.inject_ok = inject_available(root),
+		.blocks = a->sel.nranges ? &a->sel : NULL,
+	};
+	uint64_t t0 = mp_now_ns(), end = t0 + (uint64_t)a->duration_s * 1000000000ULL;
+	size_t f0 = mp_run_findings(r)->n;
+	const uint64_t *cr;
+	size_t c0 = mp_run_check_readings(r, &cr);
+	unsigned n = 0;
+
+	mp_gen_init(&g, sc, a->seed + k);
+	memcpy(g.devs, devs, sizeof(g.devs));
+	while (!mp_run_stopped(r) && (a->duration_s ? mp_now_ns() < end : n < a->steps)) {
+		struct mp_trace_step st;
+
+		if (mp_gen_next(&g, &st) < 0) {
+			mp_logf(&a->ctx->log, MP_LOG_WARN, "%s: nothing left to do after %u steps",
+				sc->name, n);
+			break;
+		}
+		mp_run_step(r, &st);
+		mp_gen_update(&g, &st);
+		n++;
+		if (a->progress) {
+			double s = (double)(mp_now_ns() - t0) / 1e9;
+
+			fprintf(stderr, "\r%s: step %u%s%u, %.1f ops/s, findings %zu   ", sc->name, n,
+				a->duration_s ? " in " : "/", a->duration_s ? (unsigned)s : a->steps,
+				s > 0 ? n / s : 0.0, mp_run_findings(r)->n);
+		}
+	}
+	memcpy(devs, g.devs, sizeof(g.devs));
+	if (!strcmp(sc->name, "churn"))
+		churn_slope(r, c0, mp_run_check_readings(r, &cr), a->ktap ? stderr : stdout);
+	if (a->progress)
+		fputc('\n', stderr);
+	mp_report_scenario(rep, sc->name, n, (double)(mp_now_ns() - t0) / 1e9, f0,
+			   mp_run_findings(r)->n);
+}
+
+/* The summary, KTAP and JSON of a finished run; returns the exit status. */
+static int run_report(const struct run_args *a, const struct mp_run *r,
+		      const struct mp_report *rep)
+{
+	int status = mp_report_print_text(rep, a->ktap ? stderr : stdout);
+	int failed = mp_run_restore_failed(r);
+
+	if (failed) {
+		mp_err("%d change%s could not be undone: the kernel keeps that memory (see above); "
+		       "/run/memplug.journal holds them for 'memplug restore'",
+		       failed, failed == 1 ? "" : "s");
+		if (status == MP_EXIT_OK)
+			status = MP_EXIT_PARTIAL;
+	}
+	if (a->ktap)
+		mp_report_print_ktap(rep, stdout);
+	if (a->json && mp_report_write_json(rep, a->json) < 0) {
+		mp_err("cannot write %s: %s", a->json, strerror(errno));
+		status = status ? status : MP_EXIT_USAGE;
+	}
+	return status;
+}
+
 int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 {
-	struct run_args a = {
+	_cleanup_(run_args_clear) struct run_args a = {
 		.ctx = ctx,
 		.opts = { .timeout_ms = 60000 },
 		.steps = 100,
@@ -221,165 +366,36 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 		.max_devs = 2,
 	};
 	_cleanup_root_ struct mp_root *root = NULL;
-	struct mp_run_opts ro = { 0 };
-	struct mp_run *r = NULL;
-	struct mp_report rep = { 0 };
-	char why[600], dir[64];
-	bool tty = isatty(STDERR_FILENO);
-	int e, status;
+	_cleanup_run_ struct mp_run *r = NULL;
+	_cleanup_(mp_report_clear) struct mp_report rep = { 0 };
+	/* the devices one scenario added are there for the next */
+	struct mp_gen_dev devs[MP_GEN_MAX_DEVS + 1] = { 0 };
+	int e;
 
-	if (argp_parse(&run_argp, argc, argv, 0, NULL, &a)) {
-		mp_selector_clear(&a.sel);
+	if (argp_parse(&run_argp, argc, argv, 0, NULL, &a))
 		return MP_EXIT_USAGE;
-	}
-	if (!a.nscenarios)
-		a.scenarios[a.nscenarios++] = "random";
-	if (!a.have_seed)
-		a.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (!a.dir) {
-		snprintf(dir, sizeof(dir), "memplug-run-%" PRIu64, a.seed);
-		a.dir = dir;
-	}
+	run_defaults(&a);
 	if (a.opts.dry_run) {
 		mp_err("run has no --dry-run: the scenarios choose from what the kernel did");
-		mp_selector_clear(&a.sel);
 		return MP_EXIT_USAGE;
 	}
 	e = mp_ctx_root(ctx, &root);
-	if (e) {
-		mp_selector_clear(&a.sel);
+	if (e)
 		return e;
-	}
-	for (size_t i = 0; i < a.nscenarios; i++)
-		if (!strcmp(a.scenarios[i], "inject") && !inject_available(root)) {
-			mp_err("scenario inject needs memory notifier error injection "
-			       "(CONFIG_MEMORY_NOTIFIER_ERROR_INJECT, module "
-			       "memory-notifier-error-inject, debugfs mounted)");
-			mp_selector_clear(&a.sel);
-			return a.nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE;
-		}
-	{
-		uint64_t bs = 0;
-		struct mp_backend be;
-		char h1[32], h2[32];
-
-		if (mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs) == 0 && bs &&
-		    a.dimm_size % bs) {
-			mp_err("--size %s is not a multiple of the block size (%s)",
-			       mp_human_size(a.dimm_size, h1, sizeof(h1)), mp_human_size(bs, h2, sizeof(h2)));
-			mp_selector_clear(&a.sel);
-			return MP_EXIT_USAGE;
-		}
-		/* scenarios that add memory need a backend that works here: say so now */
-		if (a.max_devs && bs &&
-		    mp_backend_init(&be, a.backend ? a.backend : "qmp", root, &ctx->log, a.target,
-				    (int)(a.opts.timeout_ms ? a.opts.timeout_ms : 60000)) == 0) {
-			int pe = be.ops->probe ? be.ops->probe(&be) : 0;
-
-			if (pe < 0) {
-				mp_err("backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS "
-				       "alone)", be.ops->name, be.why);
-				mp_backend_close(&be);
-				mp_selector_clear(&a.sel);
-				return !a.target && (pe == -ENODEV || pe == -ENOENT) ? MP_EXIT_SKIP
-										  : MP_EXIT_USAGE;
-			}
-			mp_backend_close(&be);
-		}
-	}
-
-	ro.backend = a.backend;
-	ro.target = a.target;
-	ro.timeout_ms = a.opts.timeout_ms;
-	ro.allow_boot_memory = a.opts.allow_boot_memory;
-	ro.check_steps = !a.no_step_checks;
-	ro.step_kpf_all = a.step_kpf_all;
-	ro.dir = a.dir;
-	ro.trace_path = a.trace;
-	ro.header.seed = a.seed;
-	snprintf(ro.header.scenario, sizeof(ro.header.scenario), "%s", a.scenarios[0]);
-	e = mp_run_new(root, &ctx->log, &ro, &r, why, sizeof(why));
-	if (e < 0) {
-		mp_err("%s", why);
-		mp_selector_clear(&a.sel);
-		return e == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE;
-	}
+	e = preflight(&a, root);
+	if (e)
+		return e;
+	e = run_start(&a, root, &r);
+	if (e)
+		return e;
 	mp_report_init(&rep, a.seed, mp_run_header(r)->kernel, r);
 	fprintf(a.ktap ? stderr : stdout, "memplug run: seed %" PRIu64 ", run folder %s\n", a.seed,
 		a.dir);
-
-	/* the devices one scenario added are there for the next */
-	struct mp_gen_dev devs[MP_GEN_MAX_DEVS + 1] = { 0 };
-
-	for (size_t k = 0; k < a.nscenarios && !mp_run_stopped(r); k++) {
-		const struct mp_scenario *sc = mp_scenario_find(a.scenarios[k]);
-		struct mp_gen g = {
-			.root = root,
-			.block_size = 0,
-			.dimm_size = a.dimm_size,
-			.max_devs = a.max_devs,
-			.inject_ok = inject_available(root),
-			.blocks = a.sel.nranges ? &a.sel : NULL,
-		};
-		uint64_t t0 = mp_now_ns(), end = t0 + (uint64_t)a.duration_s * 1000000000ULL;
-		size_t f0 = mp_run_findings(r)->n;
-		const uint64_t *cr;
-		size_t c0 = mp_run_check_readings(r, &cr);
-		unsigned n = 0;
-
-		mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &g.block_size);
-		mp_gen_init(&g, sc, a.seed + k);
-		memcpy(g.devs, devs, sizeof(devs));
-		while (!mp_run_stopped(r) &&
-		       (a.duration_s ? mp_now_ns() < end : n < a.steps)) {
-			struct mp_trace_step st;
-
-			if (mp_gen_next(&g, &st) < 0) {
-				mp_logf(&ctx->log, MP_LOG_WARN, "%s: nothing left to do after %u steps",
-					sc->name, n);
-				break;
-			}
-			mp_run_step(r, &st);
-			mp_gen_update(&g, &st);
-			n++;
-			if (tty && !a.ktap) {
-				double s = (double)(mp_now_ns() - t0) / 1e9;
-
-				fprintf(stderr, "\r%s: step %u%s%u, %.1f ops/s, findings %zu   ", sc->name,
-					n, a.duration_s ? " in " : "/",
-					a.duration_s ? (unsigned)s : a.steps, s > 0 ? n / s : 0.0,
-					mp_run_findings(r)->n);
-			}
-		}
-		memcpy(devs, g.devs, sizeof(devs));
-		if (!strcmp(sc->name, "churn"))
-			churn_slope(r, c0, mp_run_check_readings(r, &cr), a.ktap ? stderr : stdout);
-		if (tty && !a.ktap)
-			fputc('\n', stderr);
-		mp_report_scenario(&rep, sc->name, n, (double)(mp_now_ns() - t0) / 1e9, f0,
-				   mp_run_findings(r)->n);
-	}
+	for (size_t k = 0; k < a.nscenarios && !mp_run_stopped(r); k++)
+		run_scenario(&a, r, root, &rep, k, devs);
 	if (mp_run_stopped(r))
 		mp_err("stopped by signal %d; restoring", (int)mp_stop_signal);
 	mp_run_finish(r);
 	mp_report_end(&rep);
-
-	status = mp_report_print_text(&rep, a.ktap ? stderr : stdout);
-	if (mp_run_restore_failed(r)) {
-		mp_err("%d change%s could not be undone: the kernel keeps that memory (see above); "
-		       "/run/memplug.journal holds them for 'memplug restore'",
-		       mp_run_restore_failed(r), mp_run_restore_failed(r) == 1 ? "" : "s");
-		if (status == MP_EXIT_OK)
-			status = MP_EXIT_PARTIAL;
-	}
-	if (a.ktap)
-		mp_report_print_ktap(&rep, stdout);
-	if (a.json && mp_report_write_json(&rep, a.json) < 0) {
-		mp_err("cannot write %s: %s", a.json, strerror(errno));
-		status = status ? status : MP_EXIT_USAGE;
-	}
-	mp_report_clear(&rep);
-	mp_run_free(r);
-	mp_selector_clear(&a.sel);
-	return status;
+	return run_report(&a, r, &rep);
 }

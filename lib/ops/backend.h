@@ -113,7 +113,14 @@ const struct mp_backend_ops *mp_backend_find(const char *name);
 /* Set up be (nothing is opened until the first operation). -ENOENT: no such backend. */
 int mp_backend_init(struct mp_backend *be, const char *name, const struct mp_root *root,
 		    const struct mp_log *log, const char *target, int timeout_ms);
-/* Release what the backend holds; be can be initialised again. */
+/*
+ * Set up be and probe it: whether it can work here. On failure be is closed
+ * again with the reason in be->why (be->ops NULL when there is no backend of
+ * that name). Returns 0 or -errno.
+ */
+int mp_backend_open(struct mp_backend *be, const char *name, const struct mp_root *root,
+		    const struct mp_log *log, const char *target, int timeout_ms);
+/* Release what the backend holds (be->why stays); be can be initialised again. */
 void mp_backend_close(struct mp_backend *be);
 
 extern const struct mp_backend_ops mp_backend_qmp;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ops/backend.h"
@@ -39,6 +40,21 @@ int mp_backend_init(struct mp_backend *be, const char *name, const struct mp_roo
 	be->target = target;
 	be->timeout_ms = timeout_ms;
 	return 0;
+}
+
+int mp_backend_open(struct mp_backend *be, const char *name, const struct mp_root *root,
+		    const struct mp_log *log, const char *target, int timeout_ms)
+{
+	int r = mp_backend_init(be, name, root, log, target, timeout_ms);
+
+	if (r < 0) {
+		snprintf(be->why, sizeof(be->why), "no backend \"%s\"", name);
+		return r;
+	}
+	r = be->ops->probe ? be->ops->probe(be) : 0;
+	if (r < 0)
+		mp_backend_close(be);	/* what probe set up */
+	return r;
 }
 
 void mp_backend_close(struct mp_backend *be)

@@ -1,16 +1,56 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Devices that bring memory: their changes undone through a backend. */
+/*
+ * Devices that bring memory: added and removed through a backend, journaled,
+ * their blocks awaited through the kernel's uevents; and those changes undone.
+ */
 #ifndef MEMPLUG_DEVICE_H
 #define MEMPLUG_DEVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/log.h"
 #include "base/path.h"
+#include "ops/backend.h"
 #include "ops/session.h"
 
-struct mp_backend;
+/* Where an add or a remove stopped. */
+enum mp_device_stage {
+	MP_DEVICE_DONE,		/* changed, its blocks came or went */
+	MP_DEVICE_WATCH,	/* the uevent monitor did not start: nothing changed */
+	MP_DEVICE_JOURNAL,	/* the removal could not be journaled: nothing changed */
+	MP_DEVICE_BACKEND,	/* the backend failed (be->why): nothing changed */
+	MP_DEVICE_RANGE,	/* changed, but which blocks is not known */
+	MP_DEVICE_WAIT,		/* changed, but its blocks did not come or go in time */
+};
+
+/* What became of an add or a remove. */
+struct mp_device_change {
+	enum mp_device_stage stage;
+	struct mp_device dev;	/* what was added, or removed */
+	uint64_t first, last;	/* its blocks, from MP_DEVICE_WAIT on */
+	int journal_err;	/* add: -errno when the journal missed the device (it stays added) */
+	char why[640];		/* the reason, a line to print as it is */
+};
+
+/*
+ * Add size bytes through be (open and probed) and wait up to timeout_ms for
+ * the new blocks, watching uevents from before the add. With s the device is
+ * journaled as soon as it is there, so that restore removes it. Returns 0,
+ * or -errno with c->stage and c->why saying where and why it stopped.
+ */
+int mp_device_add(struct mp_backend *be, struct mp_session *s, uint64_t size,
+		  const struct mp_add_opts *o, unsigned timeout_ms, struct mp_device_change *c);
+
+/*
+ * Remove d through be and wait up to timeout_ms for its blocks to go. With s,
+ * a device the session added has that add marked undone once it is gone;
+ * readd journals the removal first, so that restore adds the device back.
+ * Returns 0, or -errno with c->stage and c->why.
+ */
+int mp_device_remove(struct mp_backend *be, struct mp_session *s, const struct mp_device *d,
+		     bool readd, unsigned timeout_ms, struct mp_device_change *c);
 
 /*
  * Undo a journaled device change through the backend ref names: remove

@@ -267,19 +267,9 @@ int mp_session_new(struct mp_root *root, const struct mp_log *log,
 	s->lock_fd = -1;
 	s->journal_fd = -1;
 
-	r = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
-	if (r == -ENOENT) {
-		snprintf(why, len, "the kernel has no memory hotplug interface (no %s)",
-			 MP_SYS_MEMORY);
-		r = -ENODEV;
+	r = mp_block_size(root, &bs, why, len);
+	if (r < 0)
 		goto fail;
-	}
-	if (r < 0 || !bs) {
-		snprintf(why, len, "%s/block_size_bytes: %s", MP_SYS_MEMORY,
-			 r < 0 ? strerror(-r) : "zero");
-		r = r < 0 ? r : -EBADMSG;
-		goto fail;
-	}
 	n = mp_origins_read(root, bs, &s->origins);
 	if (n < 0) {
 		snprintf(why, len, "cannot tell boot memory from hot-plugged memory: %s",
@@ -625,8 +615,125 @@ static enum mp_target restore_target(const struct mp_journal_entry *e)
 	return strcasecmp(e->zone, "Movable") ? MP_ONLINE_KERNEL : MP_ONLINE_MOVABLE;
 }
 
+/*
+ * The undo of each kind of journal entry: 0 when the entry is done with
+ * (put back, or nothing left to put back), -errno when it could not be
+ * (logged; it stays in the journal).
+ */
+
+/* A block's state and zone, written back unless it is so already or gone. */
+static int undo_state(struct mp_session *s, const struct mp_journal_entry *e)
+{
+	enum mp_target t = restore_target(e);
+	enum mp_state now;
+	char zones[MP_ZONES_LEN], path[128];
+	int r = read_state(s, e->block, &now, zones, sizeof(zones));
+
+	/* the block went with its device: nothing to put back */
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0 || now == MP_STATE_UNKNOWN) {
+		/* never write to a block whose state cannot be told */
+		mp_logf(s->log, MP_LOG_ERR,
+			"memory%" PRIu64 ": cannot read its state (%s); not restored to %s", e->block,
+			r < 0 ? strerror(-r) : "unknown", mp_target_name(t));
+		return r < 0 ? r : -EIO;
+	}
+	if (reached(t, now) && (!is_online(t) || zone_ok(t, zones)))
+		return 0;
+	snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", e->block);
+	r = mp_write_str_timeout(s->root, path, mp_target_name(t), s->opts.timeout_ms, NULL);
+	if (r < 0) {
+		mp_logf(s->log, MP_LOG_ERR, "could not restore memory%" PRIu64 " to %s: %s",
+			e->block, mp_target_name(t), strerror(-r));
+		return r;
+	}
+	mp_logf(s->log, MP_LOG_INFO, "restored memory%" PRIu64 " to %s", e->block,
+		mp_target_name(t));
+	return 0;
+}
+
+/* A device the session added: removed again. */
+static int undo_device(struct mp_session *s, const struct mp_journal_entry *e)
+{
+	char why[200] = "";
+	int r = s->opts.remove_device
+			? s->opts.remove_device(s->opts.userdata, &e->dev, why, sizeof(why))
+			: -ENOTSUP;
+
+	if (r < 0) {
+		mp_logf(s->log, MP_LOG_ERR, "could not remove %s device %s: %s", e->dev.backend,
+			e->dev.id, why[0] ? why : strerror(-r));
+		return r;
+	}
+	mp_logf(s->log, MP_LOG_INFO, "restored: removed %s device %s", e->dev.backend, e->dev.id);
+	return 0;
+}
+
+/* A device the session removed: added back, where it can be. */
+static int undo_removed(struct mp_session *s, const struct mp_journal_entry *e)
+{
+	char why[200] = "";
+	int r;
+
+	if (!s->opts.readd_device) {
+		mp_logf(s->log, MP_LOG_WARN,
+			"%s device %s stays removed: that backend cannot add it back",
+			e->dev.backend, e->dev.id);
+		return 0;
+	}
+	r = s->opts.readd_device(s->opts.userdata, &e->dev, why, sizeof(why));
+	if (r > 0) {
+		mp_logf(s->log, MP_LOG_WARN, "%s device %s stays removed: %s", e->dev.backend,
+			e->dev.id, why);
+		return 0;
+	}
+	if (r < 0) {
+		mp_logf(s->log, MP_LOG_ERR, "could not add back %s device %s: %s", e->dev.backend,
+			e->dev.id, why[0] ? why : strerror(-r));
+		return r;
+	}
+	mp_logf(s->log, MP_LOG_INFO, "restored: added %s device %s back at 0x%" PRIx64,
+		e->dev.backend, e->dev.id, e->dev.addr);
+	return 0;
+}
+
+/* An attribute: its old value written back. */
+static int undo_attr(struct mp_session *s, const struct mp_journal_entry *e)
+{
+	int r = mp_write_str_timeout(s->root, e->path, e->value, s->opts.timeout_ms, NULL);
+
+	if (r < 0) {
+		mp_logf(s->log, MP_LOG_ERR, "could not put %s back to %s: %s", e->path, e->value,
+			strerror(-r));
+		return r;
+	}
+	mp_logf(s->log, MP_LOG_INFO, "restored %s to %s", e->path, e->value);
+	return 0;
+}
+
+/* An older change of a block whose newer one could not be undone waits. */
+static bool waits(const struct mp_session *s, size_t i)
+{
+	const struct mp_journal_entry *e = &s->journal[i];
+
+	if (e->kind != MP_J_STATE)
+		return false;
+	for (size_t k = i + 1; k < s->njournal; k++)
+		if (s->journal[k].kind == MP_J_STATE && !s->journal[k].undone &&
+		    s->journal[k].block == e->block)
+			return true;
+	return false;
+}
+
 int mp_session_restore(struct mp_session *s)
 {
+	static int (*const undo[])(struct mp_session *s, const struct mp_journal_entry *e) = {
+		[MP_J_STATE] = undo_state,
+		[MP_J_DEVICE] = undo_device,
+		[MP_J_REMOVED] = undo_removed,
+		[MP_J_ATTR] = undo_attr,
+	};
 	sigset_t hold, old;
 	int failed = 0;
 
@@ -636,115 +743,12 @@ int mp_session_restore(struct mp_session *s)
 	sigaddset(&hold, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &hold, &old);
 	for (size_t i = s->njournal; i-- > 0;) {
-		struct mp_journal_entry *e = &s->journal[i];
-		char why[200] = "";
-		bool stuck = false;
-
-		if (e->undone)
+		if (s->journal[i].undone)
 			continue;
-		/* an older change of a block whose newer one could not be undone waits */
-		for (size_t k = i + 1; k < s->njournal && e->kind == MP_J_STATE; k++)
-			stuck |= s->journal[k].kind == MP_J_STATE && !s->journal[k].undone &&
-				 s->journal[k].block == e->block;
-		if (stuck) {
+		if (waits(s, i) || undo[s->journal[i].kind](s, &s->journal[i]) < 0)
 			failed++;
-			continue;
-		}
-		if (e->kind == MP_J_REMOVED) {
-			int r;
-
-			if (!s->opts.readd_device) {
-				mp_logf(s->log, MP_LOG_WARN,
-					"%s device %s stays removed: that backend cannot add it back",
-					e->dev.backend, e->dev.id);
-				journal_undone(s, i);
-				continue;
-			}
-			r = s->opts.readd_device(s->opts.userdata, &e->dev, why, sizeof(why));
-			if (r > 0) {
-				mp_logf(s->log, MP_LOG_WARN, "%s device %s stays removed: %s",
-					e->dev.backend, e->dev.id, why);
-				journal_undone(s, i);
-				continue;
-			}
-			if (r < 0) {
-				mp_logf(s->log, MP_LOG_ERR, "could not add back %s device %s: %s",
-					e->dev.backend, e->dev.id, why[0] ? why : strerror(-r));
-				failed++;
-				continue;
-			}
-			mp_logf(s->log, MP_LOG_INFO, "restored: added %s device %s back at 0x%" PRIx64,
-				e->dev.backend, e->dev.id, e->dev.addr);
+		else
 			journal_undone(s, i);
-			continue;
-		}
-		if (e->kind == MP_J_ATTR) {
-			int r = mp_write_str_timeout(s->root, e->path, e->value, s->opts.timeout_ms,
-						     NULL);
-
-			if (r < 0) {
-				mp_logf(s->log, MP_LOG_ERR, "could not put %s back to %s: %s", e->path,
-					e->value, strerror(-r));
-				failed++;
-				continue;
-			}
-			mp_logf(s->log, MP_LOG_INFO, "restored %s to %s", e->path, e->value);
-			journal_undone(s, i);
-			continue;
-		}
-		if (e->kind == MP_J_DEVICE) {
-			int r = s->opts.remove_device
-					? s->opts.remove_device(s->opts.userdata, &e->dev, why, sizeof(why))
-					: -ENOTSUP;
-
-			if (r < 0) {
-				mp_logf(s->log, MP_LOG_ERR, "could not remove %s device %s: %s",
-					e->dev.backend, e->dev.id, why[0] ? why : strerror(-r));
-				failed++;
-				continue;
-			}
-			mp_logf(s->log, MP_LOG_INFO, "restored: removed %s device %s", e->dev.backend,
-				e->dev.id);
-			journal_undone(s, i);
-			continue;
-		}
-		{
-			enum mp_state now;
-			char zones[MP_ZONES_LEN], path[128];
-			enum mp_target t = restore_target(e);
-			int r = read_state(s, e->block, &now, zones, sizeof(zones));
-
-			if (r == -ENOENT) {
-				/* the block went with its device: nothing to put back */
-				journal_undone(s, i);
-				continue;
-			}
-			if (r < 0 || now == MP_STATE_UNKNOWN) {
-				/* never write to a block whose state cannot be told */
-				mp_logf(s->log, MP_LOG_ERR,
-					"memory%" PRIu64 ": cannot read its state (%s); not restored to %s",
-					e->block, r < 0 ? strerror(-r) : "unknown", mp_target_name(t));
-				failed++;
-				continue;
-			}
-			if (r == 0 && reached(t, now) && (!is_online(t) || zone_ok(t, zones))) {
-				journal_undone(s, i);
-				continue;
-			}
-			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state",
-				 e->block);
-			r = mp_write_str_timeout(s->root, path, mp_target_name(t),
-						 s->opts.timeout_ms, NULL);
-			if (r < 0) {
-				mp_logf(s->log, MP_LOG_ERR, "could not restore memory%" PRIu64 " to %s: %s",
-					e->block, mp_target_name(t), strerror(-r));
-				failed++;
-				continue;
-			}
-			mp_logf(s->log, MP_LOG_INFO, "restored memory%" PRIu64 " to %s", e->block,
-				mp_target_name(t));
-			journal_undone(s, i);
-		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return failed;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 
 #include "checks/checker.h"
 #include "ops/backend.h"
@@ -19,7 +18,6 @@
 #include "sensors/kmsg.h"
 #include "sensors/snapshot.h"
 #include "base/timeout.h"
-#include "sensors/uevent.h"
 #include "ops/workload.h"
 
 #define MP_RUN_MAX_DEVS 64
@@ -98,24 +96,17 @@ bool mp_run_stopped(const struct mp_run *r)
 	return mp_stop_signal != 0;
 }
 
+/* The backend, set up and probed at the first step that needs it (again after a failure). */
 static int backend_up(struct mp_run *r)
 {
 	int e;
 
 	if (r->be_up)
 		return 0;
-	e = mp_backend_init(&r->be, r->o.backend ? r->o.backend : "qmp", r->root, r->log,
+	e = mp_backend_open(&r->be, r->o.backend ? r->o.backend : "qmp", r->root, r->log,
 			    r->o.target, (int)(r->o.timeout_ms ? r->o.timeout_ms : 60000));
 	if (e < 0)
 		return e;
-	if (r->be.ops->probe) {
-		e = r->be.ops->probe(&r->be);
-		if (e < 0) {
-			/* the next step tries again from scratch: free what probe set up */
-			mp_backend_close(&r->be);
-			return e;
-		}
-	}
 	r->be_up = true;
 	return 0;
 }
@@ -138,17 +129,6 @@ static int undo_add(void *ud, const struct mp_device_ref *ref, char *why, size_t
 static int undo_remove(void *ud, const struct mp_device_ref *ref, char *why, size_t len)
 {
 	return undo(ud, true, ref, why, len);
-}
-
-static const char *kernel_release(char *buf, size_t len, const struct mp_root *root)
-{
-	struct utsname u;
-
-	if (mp_read_str(root, "/proc/sys/kernel/osrelease", buf, len) > 0)
-		return buf;
-	if (uname(&u) == 0)
-		snprintf(buf, len, "%s", u.release);
-	return buf;
 }
 
 static int take(struct mp_run *r, bool settle, unsigned readings, struct mp_snapshot **out)
@@ -176,14 +156,12 @@ int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_r
 	r->o.header.version = 1;
 	if (!r->o.timeout_ms)
 		r->o.timeout_ms = 60000;
-	e = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &r->o.header.block_size);
+	e = mp_block_size(root, &r->o.header.block_size, why, wlen);
 	if (e < 0) {
-		snprintf(why, wlen, "the kernel has no memory hotplug interface (no %s)",
-			 MP_SYS_MEMORY);
 		free(r);
-		return e == -ENOENT ? -ENODEV : e;
+		return e;
 	}
-	kernel_release(r->o.header.kernel, sizeof(r->o.header.kernel), root);
+	mp_kernel_release(root, r->o.header.kernel, sizeof(r->o.header.kernel));
 	if (mp_read_str(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", buf, sizeof(buf)) > 0)
 		snprintf(r->o.header.memmap_on_memory, sizeof(r->o.header.memmap_on_memory), "%.15s", buf);
 	snprintf(r->o.header.backend, sizeof(r->o.header.backend), "%s",
@@ -357,14 +335,41 @@ static int step_state(struct mp_run *r, struct mp_trace_step *st, const char *na
 	return 0;
 }
 
+/*
+ * With auto_online_blocks set the kernel onlines the new blocks itself,
+ * after they appear: wait for it, or the check would read a block half-way
+ * through onlining (pages online, state still offline).
+ */
+static void await_auto_online(struct mp_run *r, uint64_t first, uint64_t last)
+{
+	uint64_t end = mp_now_ns() + (uint64_t)r->o.timeout_ms * 1000000ULL, b = first;
+	char auto_online[32];
+
+	if (mp_read_str(r->root, MP_SYS_MEMORY "/auto_online_blocks", auto_online,
+			sizeof(auto_online)) <= 0 ||
+	    !strcmp(auto_online, "offline"))
+		return;
+	while (b <= last && mp_now_ns() < end) {
+		char path[96], buf[32];
+
+		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
+		if (mp_read_str(r->root, path, buf, sizeof(buf)) > 0 && !strcmp(buf, "online"))
+			b++;
+		else
+			poll(NULL, 0, 10);
+	}
+	if (b <= last)
+		mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)b, "add",
+				"auto_online_blocks is %s but memory%" PRIu64
+				" was not online within %u ms",
+				auto_online, b, r->o.timeout_ms);
+}
+
 static int step_add(struct mp_run *r, struct mp_trace_step *st)
 {
 	struct mp_add_opts ao = MP_ADD_OPTS_INIT;
-	struct mp_uevents *u = NULL;
-	struct mp_device_ref ref = { 0 };
-	struct mp_device d;
-	uint64_t first, last, t0 = mp_now_ns();
-	char auto_online[32];
+	struct mp_device_change c;
+	uint64_t t0 = mp_now_ns();
 	int e;
 
 	if (!st->dev || st->dev > MP_RUN_MAX_DEVS || r->devs[st->dev].present) {
@@ -379,70 +384,34 @@ static int step_add(struct mp_run *r, struct mp_trace_step *st)
 	ao.type = MP_DEV_DIMM;
 	ao.addr = st->addr;
 	ao.node = st->node;
-	e = mp_uevents_new(r->root, &u);
-	if (e == 0)
-		e = r->be.ops->add(&r->be, st->size, &ao, &d);
-	if (e < 0) {
+	e = mp_device_add(&r->be, r->s, st->size, &ao, r->o.timeout_ms, &c);
+	if (e < 0 && c.stage < MP_DEVICE_RANGE) {
 		outcome(st, "failed", "%.90s", r->be.why[0] ? r->be.why : strerror(-e));
 		stat_add(&r->stats[st->op], mp_now_ns() - t0, true);
-		mp_uevents_free(u);
 		return 0;
 	}
-	snprintf(ref.backend, sizeof(ref.backend), "%s", r->be.ops->name);
-	snprintf(ref.id, sizeof(ref.id), "%s", d.id);
-	ref.addr = d.addr;
-	ref.size = d.size;
-	mp_session_journal_device(r->s, &ref);
-	r->devs[st->dev] = (struct run_dev){ .present = true, .d = d };
-	st->addr = d.addr;	/* a replay puts it at the same place */
-	mp_device_blocks(&d, r->o.header.block_size, &first, &last);
-	e = mp_uevents_wait_blocks(u, first, last, true, r->o.timeout_ms);
-	mp_uevents_free(u);
+	r->devs[st->dev] = (struct run_dev){ .present = true, .d = c.dev };
+	st->addr = c.dev.addr;	/* a replay puts it at the same place */
 	stat_add(&r->stats[st->op], mp_now_ns() - t0, e < 0);
 	if (e < 0) {
-		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " did not appear", first, last);
-		mp_findings_add(&r->findings, MP_FIND_UEVENT, (int64_t)first, "add",
+		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " did not appear", c.first,
+			c.last);
+		mp_findings_add(&r->findings, MP_FIND_UEVENT, (int64_t)c.first, "add",
 				"D%u added at 0x%" PRIx64 " but memory%" PRIu64 "-%" PRIu64
 				" did not appear within %u ms",
-				st->dev, d.addr, first, last, r->o.timeout_ms);
+				st->dev, c.dev.addr, c.first, c.last, r->o.timeout_ms);
 		return 0;
 	}
-	/*
-	 * With auto_online_blocks set the kernel onlines the new blocks itself,
-	 * after they appear: wait for it, or the check would read a block
-	 * half-way through onlining (pages online, state still offline).
-	 */
-	if (mp_read_str(r->root, MP_SYS_MEMORY "/auto_online_blocks", auto_online,
-			sizeof(auto_online)) > 0 &&
-	    strcmp(auto_online, "offline")) {
-		uint64_t end = mp_now_ns() + (uint64_t)r->o.timeout_ms * 1000000ULL;
-		uint64_t b = first;
-
-		while (b <= last && mp_now_ns() < end) {
-			char path[96], buf[32];
-
-			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
-			if (mp_read_str(r->root, path, buf, sizeof(buf)) > 0 && !strcmp(buf, "online"))
-				b++;
-			else
-				poll(NULL, 0, 10);
-		}
-		if (b <= last)
-			mp_findings_add(&r->findings, MP_FIND_STATE, (int64_t)b, "add",
-					"auto_online_blocks is %s but memory%" PRIu64
-					" was not online within %u ms",
-					auto_online, b, r->o.timeout_ms);
-	}
-	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, first, last);
+	await_auto_online(r, c.first, c.last);
+	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, c.first, c.last);
 	return 0;
 }
 
 static int step_remove(struct mp_run *r, struct mp_trace_step *st)
 {
 	struct run_dev *rd = st->dev && st->dev <= MP_RUN_MAX_DEVS ? &r->devs[st->dev] : NULL;
-	struct mp_uevents *u = NULL;
-	struct mp_device_ref ref = { 0 };
-	uint64_t first, last, t0 = mp_now_ns();
+	struct mp_device_change c;
+	uint64_t t0 = mp_now_ns();
 	int e;
 
 	if (!rd || !rd->present) {
@@ -454,35 +423,24 @@ static int step_remove(struct mp_run *r, struct mp_trace_step *st)
 		outcome(st, "failed", "backend: %.80s", r->be.why);
 		return e;
 	}
-	snprintf(ref.backend, sizeof(ref.backend), "%s", r->be.ops->name);
-	snprintf(ref.id, sizeof(ref.id), "%s", rd->d.id);
-	ref.addr = rd->d.addr;
-	ref.size = rd->d.size;
-	mp_device_blocks(&rd->d, r->o.header.block_size, &first, &last);
-	e = mp_uevents_new(r->root, &u);
-	if (e == 0)
-		e = r->be.ops->remove(&r->be, &rd->d);
-	if (e < 0) {
+	/* memplug's own add: once it is gone, the session has nothing to undo */
+	e = mp_device_remove(&r->be, r->s, &rd->d, false, r->o.timeout_ms, &c);
+	if (e < 0 && c.stage < MP_DEVICE_RANGE) {
 		/* blocks that cannot be offlined fail the eject: an outcome */
 		outcome(st, "failed", "%.90s", r->be.why[0] ? r->be.why : strerror(-e));
 		stat_add(&r->stats[st->op], mp_now_ns() - t0, true);
-		mp_uevents_free(u);
 		return 0;
 	}
-	/* it was memplug's own add: nothing to undo any more */
-	mp_session_device_removed(r->s, rd->d.id);
 	rd->present = false;
-	e = mp_uevents_wait_blocks(u, first, last, false, r->o.timeout_ms);
-	mp_uevents_free(u);
 	stat_add(&r->stats[st->op], mp_now_ns() - t0, e < 0);
 	if (e < 0) {
-		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " still there", first, last);
-		mp_findings_add(&r->findings, MP_FIND_UEVENT, (int64_t)first, "remove",
+		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " still there", c.first, c.last);
+		mp_findings_add(&r->findings, MP_FIND_UEVENT, (int64_t)c.first, "remove",
 				"D%u removed but memory%" PRIu64 "-%" PRIu64 " still there after %u ms",
-				st->dev, first, last, r->o.timeout_ms);
+				st->dev, c.first, c.last, r->o.timeout_ms);
 		return 0;
 	}
-	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, first, last);
+	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, c.first, c.last);
 	return 0;
 }
 

@@ -64,5 +64,10 @@ struct mp_finding *mp_run_add_finding(struct mp_run *r, enum mp_finding_kind kin
 int mp_run_restore_failed(const struct mp_run *r);
 bool mp_run_stopped(const struct mp_run *r);	/* SIGINT/SIGTERM */
 void mp_run_free(struct mp_run *r);
+static inline void mp_run_freep(struct mp_run **r)
+{
+	mp_run_free(*r);
+}
+#define _cleanup_run_ _cleanup_(mp_run_freep)
 
 #endif

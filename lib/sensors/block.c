@@ -351,6 +351,25 @@ static void read_param(const struct mp_root *root, const char *path, char *buf, 
 		buf[0] = '\0';
 }
 
+int mp_block_size(const struct mp_root *root, uint64_t *bs, char *why, size_t len)
+{
+	int r = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, bs);
+
+	if (r == -ENOENT) {
+		if (why)
+			snprintf(why, len, "the kernel has no memory hotplug interface (no %s)",
+				 MP_SYS_MEMORY);
+		return -ENODEV;
+	}
+	if (r < 0 || !*bs) {
+		if (why)
+			snprintf(why, len, "%s/block_size_bytes: %s", MP_SYS_MEMORY,
+				 r < 0 ? strerror(-r) : "zero");
+		return r < 0 ? r : -EBADMSG;
+	}
+	return 0;
+}
+
 int mp_memory_read(const struct mp_root *root, unsigned what, const struct mp_log *log,
 		   struct mp_memory **out)
 {

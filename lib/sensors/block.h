@@ -71,6 +71,13 @@ enum mp_state mp_state_parse(const char *s);
 bool mp_zones_valid(const char *s);
 
 /*
+ * The memory block size (block_size_bytes). Returns 0; -ENODEV when the
+ * kernel has no memory hotplug interface; -errno, or -EBADMSG for zero,
+ * when it cannot be read. why (NULL: not wanted) says which in a line.
+ */
+int mp_block_size(const struct mp_root *root, uint64_t *bs, char *why, size_t len);
+
+/*
  * Read the memory-block tree. Problems with single blocks are logged (file
  * and reason) and leave that block's err set; the rest is read. Returns 0,
  * -ENODEV when the kernel has no memory hotplug interface, or -errno.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* What every sensor shares: availability, the page size. */
+/* What every sensor shares: availability, the page size, the kernel's release. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "sensors/sensor.h"
@@ -23,4 +25,18 @@ uint64_t mp_page_size(void)
 	long ps = sysconf(_SC_PAGESIZE);
 
 	return ps > 0 ? (uint64_t)ps : 4096;
+}
+
+int mp_kernel_release(const struct mp_root *root, char *buf, size_t len)
+{
+	struct utsname u;
+
+	if (mp_read_str(root, "/proc/sys/kernel/osrelease", buf, len) > 0)
+		return 0;
+	if (uname(&u) < 0) {
+		buf[0] = '\0';
+		return -errno;
+	}
+	snprintf(buf, len, "%s", u.release);
+	return 0;
 }

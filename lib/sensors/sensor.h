@@ -262,4 +262,10 @@ void mp_kmsg_log_clear(struct mp_kmsg_log *log);
 /* The page size of the running system. */
 uint64_t mp_page_size(void);
 
+/*
+ * The running kernel's release: /proc/sys/kernel/osrelease under the root,
+ * else uname()'s. Returns 0, or -errno when neither says (buf "").
+ */
+int mp_kernel_release(const struct mp_root *root, char *buf, size_t len);
+
 #endif
