@@ -11,33 +11,41 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ops/backend.h"
-#include "sensors/block.h"
 #include "memplug.h"
+#include "ops/backend.h"
 #include "ops/device.h"
 #include "ops/session.h"
+#include "sensors/block.h"
 
 #define MP_DEFAULT_TIMEOUT_S 60
 
 struct dev_args {
 	struct mp_ctx *ctx;
-	struct mp_session_opts opts;	/* first: the change options write here */
+	struct mp_session_opts opts; /* first: the change options write here */
 	bool no_restore;
 	const char *backend;
-	const char *target;	/* --qmp */
+	const char *target; /* --qmp */
 	struct mp_add_opts add;
 	bool have_online;
 	enum mp_target online;
 	uint64_t size;
 	struct mp_selector sel;
-	const char *device;	/* remove by device id */
+	const char *device; /* remove by device id */
 	bool remove;
 	struct mp_backend be;
-	struct mp_session *s;	/* while one runs */
+	struct mp_session *s; /* while one runs */
 };
 
-enum { OPT_BACKEND = 'B', OPT_QMP = 0x200, OPT_TYPE, OPT_ADDR, OPT_NODE, OPT_ONLINE,
-       OPT_DEVICE, OPT_MEMMAP };
+enum {
+	OPT_BACKEND = 'B',
+	OPT_QMP = 0x200,
+	OPT_TYPE,
+	OPT_ADDR,
+	OPT_NODE,
+	OPT_ONLINE,
+	OPT_DEVICE,
+	OPT_MEMMAP
+};
 
 static const struct argp_option add_options[] = {
 	{ "backend", OPT_BACKEND, "NAME", 0, "How to add: qmp (default), dax or probe", 0 },
@@ -54,8 +62,8 @@ static const struct argp_option add_options[] = {
 
 static const struct argp_option remove_options[] = {
 	{ "backend", OPT_BACKEND, "NAME", 0, "How to remove: qmp (default), acpi or dax", 0 },
-	{ "qmp", OPT_QMP, "PATH", 0,
-	  "QMP socket or port (default: the guest's org.qemu.qmp port)", 0 },
+	{ "qmp", OPT_QMP, "PATH", 0, "QMP socket or port (default: the guest's org.qemu.qmp port)",
+	  0 },
 	{ "device", OPT_DEVICE, "ID", 0, "The device to remove (else the one holding BLOCKS)", 0 },
 	{ 0 }
 };
@@ -89,7 +97,8 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_ADDR:
 		if (mp_parse_u64(arg, 0, &v) < 0)
-			argp_error(state, "--addr takes an address such as 0x100000000, not \"%s\"", arg);
+			argp_error(state, "--addr takes an address such as 0x100000000, not \"%s\"",
+				   arg);
 		a->add.addr = v;
 		return 0;
 	case OPT_NODE:
@@ -106,7 +115,8 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "movable"))
 			a->online = MP_ONLINE_MOVABLE;
 		else
-			argp_error(state, "--online takes auto, kernel or movable, not \"%s\"", arg);
+			argp_error(state, "--online takes auto, kernel or movable, not \"%s\"",
+				   arg);
 		return 0;
 	case OPT_DEVICE:
 		a->device = arg;
@@ -143,19 +153,27 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp add_argp = {
-	add_options, dev_parse, "SIZE",
+	add_options,
+	dev_parse,
+	"SIZE",
 	"Hot-add SIZE of memory and wait for its blocks; --online onlines them.\v"
 	"dax takes the instance's size when SIZE is not given. The device is removed\n"
 	"again at the end unless --no-restore. See memplug(8).",
-	mp_change_children, NULL, NULL
+	mp_change_children,
+	NULL,
+	NULL
 };
 
 static const struct argp remove_argp = {
-	remove_options, dev_parse, "[BLOCKS...]",
+	remove_options,
+	dev_parse,
+	"[BLOCKS...]",
 	"Hot-remove the device holding BLOCKS (or --device ID): its online blocks are\n"
 	"offlined first, then it is removed and its blocks awaited gone.\v"
 	"It is added back at the end unless --no-restore (qmp DIMMs). See memplug(8).",
-	mp_change_children, NULL, NULL
+	mp_change_children,
+	NULL,
+	NULL
 };
 
 /* The session's undo of an add (remove the device again) and of a remove (add it back). */
@@ -286,8 +304,7 @@ static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)
 	       mp_dev_type_name(d->type), d->id, d->addr, mp_human_size(d->size, h, sizeof(h)),
 	       c.first, c.last);
 	fflush(stdout);
-	return change_end(a, s, a->have_online ? online_blocks(a, s, c.first, c.last)
-					       : MP_EXIT_OK);
+	return change_end(a, s, a->have_online ? online_blocks(a, s, c.first, c.last) : MP_EXIT_OK);
 }
 
 /*
@@ -328,8 +345,10 @@ static int find_device(struct dev_args *a, const struct mp_memory *mem,
 	}
 	for (ssize_t i = 0; i < nv; i++)
 		if (v[i]->id < first || v[i]->id > last) {
-			mp_err("memory%" PRIu64 " and memory%" PRIu64 " belong to different devices; "
-			       "remove one device at a time", v[0]->id, v[i]->id);
+			mp_err("memory%" PRIu64 " and memory%" PRIu64
+			       " belong to different devices; "
+			       "remove one device at a time",
+			       v[0]->id, v[i]->id);
 			return MP_EXIT_USAGE;
 		}
 	*out = d;
@@ -385,14 +404,15 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 		return r;
 	mp_device_blocks(d, bs, &first, &last);
 	if (a->opts.dry_run) {
-		printf("would offline memory%" PRIu64 "-%" PRIu64 " and remove %s %s (%s at 0x%" PRIx64
-		       ")\n", first, last, mp_dev_type_name(d->type), d->id,
+		printf("would offline memory%" PRIu64 "-%" PRIu64
+		       " and remove %s %s (%s at 0x%" PRIx64 ")\n",
+		       first, last, mp_dev_type_name(d->type), d->id,
 		       mp_human_size(d->size, h, sizeof(h)), d->addr);
 		return MP_EXIT_OK;
 	}
 	a->opts.readd_device = strcmp(a->be.ops->name, "probe") ? undo_remove : NULL;
 	a->opts.userdata = a;
-	a->opts.allow_boot_memory = true;	/* the device's blocks are hot-plugged by definition */
+	a->opts.allow_boot_memory = true; /* the device's blocks are hot-plugged by definition */
 	r = mp_ctx_session(a->ctx, root, &a->opts, &s);
 	if (r)
 		return r;
@@ -402,8 +422,8 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 	r = mp_device_remove(&a->be, s, d, true, timeout_ms(a), &c);
 	if (r < 0) {
 		mp_err("%s", c.why);
-		return change_end(a, s, c.stage <= MP_DEVICE_JOURNAL ? MP_EXIT_USAGE
-								     : MP_EXIT_PARTIAL);
+		return change_end(a, s,
+				  c.stage <= MP_DEVICE_JOURNAL ? MP_EXIT_USAGE : MP_EXIT_PARTIAL);
 	}
 	printf("removed %s %s at 0x%" PRIx64 " (%s): memory%" PRIu64 "-%" PRIu64 " gone\n",
 	       mp_dev_type_name(d->type), d->id, d->addr, mp_human_size(d->size, h, sizeof(h)),

@@ -79,10 +79,7 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 
 const struct argp mp_common_argp = { common_options, common_parse, NULL, NULL, NULL, NULL, NULL };
 
-const struct argp_child mp_common_children[] = {
-	{ &mp_common_argp, 0, NULL, 0 },
-	{ 0 }
-};
+const struct argp_child mp_common_children[] = { { &mp_common_argp, 0, NULL, 0 }, { 0 } };
 
 enum { OPT_TIMEOUT = 't', OPT_DRY_RUN = 'n', OPT_NO_RESTORE = 0x100, OPT_ALLOW_BOOT };
 
@@ -106,7 +103,8 @@ static error_t change_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_TIMEOUT:
 		if (mp_parse_u64(arg, 10, &v) < 0 || v > 86400)
-			argp_error(state, "--timeout takes whole seconds from 0 to 86400, not \"%s\"",
+			argp_error(state,
+				   "--timeout takes whole seconds from 0 to 86400, not \"%s\"",
 				   arg);
 		o->timeout_ms = (unsigned)v * 1000;
 		return 0;
@@ -124,14 +122,11 @@ static error_t change_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-const struct argp mp_change_argp = { change_options, change_parse, NULL, NULL, NULL, NULL,
-				     NULL };
+const struct argp mp_change_argp = { change_options, change_parse, NULL, NULL, NULL, NULL, NULL };
 
-const struct argp_child mp_change_children[] = {
-	{ &mp_common_argp, 0, NULL, 0 },
-	{ &mp_change_argp, 0, NULL, 0 },
-	{ 0 }
-};
+const struct argp_child mp_change_children[] = { { &mp_common_argp, 0, NULL, 0 },
+						 { &mp_change_argp, 0, NULL, 0 },
+						 { 0 } };
 
 /* Open a session, or print why not; returns an exit status or 0. */
 int mp_ctx_session(struct mp_ctx *ctx, struct mp_root *root, const struct mp_session_opts *opts,

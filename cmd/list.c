@@ -14,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sensors/block.h"
 #include "memplug.h"
+#include "sensors/block.h"
 
 enum {
 	COL_RANGE,
@@ -53,7 +53,8 @@ static const struct coldesc coldescs[NCOLS] = {
 	[COL_STATE] = { "STATE", 0, SCOLS_FL_RIGHT, SCOLS_JSON_STRING, true, MP_READ_STATE,
 			"online status of the memory range" },
 	[COL_REMOVABLE] = { "REMOVABLE", 0, SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN, true,
-			    MP_READ_REMOVABLE | MP_READ_STATE, "memory is removable (kernel's word)" },
+			    MP_READ_REMOVABLE | MP_READ_STATE,
+			    "memory is removable (kernel's word)" },
 	[COL_BLOCK] = { "BLOCK", 0, SCOLS_FL_RIGHT, SCOLS_JSON_STRING, false, 0,
 			"memory block number or blocks range" },
 	[COL_NODE] = { "NODE", 0, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, true, MP_READ_NODE,
@@ -125,7 +126,8 @@ static const struct argp_option list_options[] = {
 	{ "raw", 'r', NULL, 0, "Raw output format", 0 },
 	{ "split", 'S', "LIST", 0,
 	  "Split ranges by these columns (default: the shown ones of STATE, REMOVABLE, NODE, "
-	  "ZONES, MEMMAP)", 0 },
+	  "ZONES, MEMMAP)",
+	  0 },
 	{ "summary", OPT_SUMMARY, "WHEN", OPTION_ARG_OPTIONAL,
 	  "Print the summary: always, only or never (default: after a text table)", 0 },
 	{ 0 }
@@ -187,7 +189,8 @@ static error_t list_parse(int key, char *arg, struct argp_state *state)
 		memset(a->split, 0, sizeof(a->split));
 		for (size_t i = 0; i < n; i++) {
 			if (!coldescs[ids[i]].split)
-				argp_error(state, "ranges cannot be split by %s", coldescs[ids[i]].name);
+				argp_error(state, "ranges cannot be split by %s",
+					   coldescs[ids[i]].name);
 			a->split[ids[i]] = true;
 		}
 		a->split_given = true;
@@ -218,7 +221,9 @@ static error_t list_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp list_argp = {
-	list_options, list_parse, "[BLOCKS...]",
+	list_options,
+	list_parse,
+	"[BLOCKS...]",
 	"List the memory blocks, merged into ranges of like blocks.\v"
 	"BLOCKS: memory32, 32, 32-39, 0xSTART-0xEND, node:N, zone:NAME, state:STATE, or comma "
 	"lists of these; all blocks when none.\n"
@@ -226,7 +231,9 @@ static const struct argp list_argp = {
 	"MEMMAP says whether a block hosts its own memmap (memmap_on_memory): \"no\" when the\n"
 	"memory_hotplug.memmap_on_memory parameter is off, else read from /proc/kpageflags for\n"
 	"online blocks (root only), \"-\" where it cannot be told. See memplug(8).",
-	mp_common_children, NULL, NULL
+	mp_common_children,
+	NULL,
+	NULL
 };
 
 /* A run of consecutive like blocks: [first, first + count). */
@@ -301,7 +308,8 @@ static int add_row(const struct list_args *a, const struct mp_memory *mem,
 			s = buf;
 			break;
 		case COL_STATE:
-			s = b->state == MP_STATE_GOING_OFFLINE ? "on->off" : mp_state_name(b->state);
+			s = b->state == MP_STATE_GOING_OFFLINE ? "on->off"
+							       : mp_state_name(b->state);
 			break;
 		case COL_REMOVABLE:
 			if (b->state == MP_STATE_ONLINE && b->removable >= 0)
@@ -367,8 +375,8 @@ static int print_table(const struct list_args *a, const struct mp_memory *mem,
 		scols_table_set_name(tb, "memory");
 	for (size_t i = 0; i < a->ncols; i++) {
 		const struct coldesc *cd = &coldescs[a->cols[i]];
-		struct libscols_column *cl = scols_table_new_column(tb, cd->name, cd->whint,
-								    cd->flags);
+		struct libscols_column *cl =
+			scols_table_new_column(tb, cd->name, cd->whint, cd->flags);
 
 		if (!cl)
 			goto out;
@@ -398,8 +406,8 @@ static const char *or_dash(const char *s)
 	return *s ? s : "-";
 }
 
-static void print_summary(const struct list_args *a, const struct mp_memory *mem,
-			  uint64_t online, uint64_t offline)
+static void print_summary(const struct list_args *a, const struct mp_memory *mem, uint64_t online,
+			  uint64_t offline)
 {
 	char b1[32], b2[32], b3[32];
 

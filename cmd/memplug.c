@@ -30,11 +30,14 @@ static const struct command commands[] = {
 	{ "remove", cmd_remove, "Hot-remove a device (--backend qmp|acpi), wait for it to go" },
 	{ "restore", cmd_restore, "Undo what an unfinished memplug left in its journal" },
 	{ "snapshot", cmd_snapshot, "Read every sensor now; -o FILE saves it as a baseline" },
-	{ "check", cmd_check, "Check the invariants now and against a baseline; exit 1 on findings" },
-	{ "pages", cmd_pages, "Summarise /proc/kpageflags per block: free, in use, no memmap, poisoned" },
+	{ "check", cmd_check,
+	  "Check the invariants now and against a baseline; exit 1 on findings" },
+	{ "pages", cmd_pages,
+	  "Summarise /proc/kpageflags per block: free, in use, no memmap, poisoned" },
 	{ "qmp", cmd_qmp, "Send one QMP command to QEMU and print the reply (debugging)" },
 	{ "replay", cmd_replay, "Run a trace again with every check on; exit 1 on findings" },
-	{ "shrink", cmd_shrink, "Shrink a failing trace to the few steps that still give its finding" },
+	{ "shrink", cmd_shrink,
+	  "Shrink a failing trace to the few steps that still give its finding" },
 };
 
 struct top_args {
@@ -95,10 +98,13 @@ static char *top_help_filter(int key, const char *text, void *input)
 	return s;
 }
 
-static const struct argp top_argp = {
-	NULL, top_parse, "COMMAND [ARGS...]",
-	"memplug -- drive and check Linux memory hotplug.\v", mp_common_children, top_help_filter, NULL
-};
+static const struct argp top_argp = { NULL,
+				      top_parse,
+				      "COMMAND [ARGS...]",
+				      "memplug -- drive and check Linux memory hotplug.\v",
+				      mp_common_children,
+				      top_help_filter,
+				      NULL };
 
 int main(int argc, char **argv)
 {

@@ -10,9 +10,9 @@
 #include "base/path.h"
 
 struct mp_ctx {
-	const char *sysroot;	/* --sysroot, NULL for the live system */
+	const char *sysroot; /* --sysroot, NULL for the live system */
 	int verbose;
-	struct mp_log log;	/* prints "memplug: ..." on stderr */
+	struct mp_log log; /* prints "memplug: ..." on stderr */
 };
 
 /* No sysroot, not verbose, the log on stderr. */

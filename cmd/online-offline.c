@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sensors/block.h"
 #include "memplug.h"
 #include "ops/device.h"
 #include "ops/session.h"
+#include "sensors/block.h"
 
 #define MP_DEFAULT_TIMEOUT_S 60
 
@@ -29,7 +29,8 @@ enum { OPT_ZONE = 'z' };
 
 static const struct argp_option online_options[] = {
 	{ "zone", OPT_ZONE, "ZONE", 0,
-	  "auto (write \"online\"), kernel (\"online_kernel\") or movable (\"online_movable\")", 0 },
+	  "auto (write \"online\"), kernel (\"online_kernel\") or movable (\"online_movable\")",
+	  0 },
 	{ 0 }
 };
 
@@ -58,7 +59,8 @@ static error_t state_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "%s", err);
 		return 0;
 	case ARGP_KEY_NO_ARGS:
-		argp_error(state, "which blocks? (BLOCKS: 32, 32-39, node:1, zone:movable, 512M, ...)");
+		argp_error(state,
+			   "which blocks? (BLOCKS: 32, 32-39, node:1, zone:movable, 512M, ...)");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -66,18 +68,26 @@ static error_t state_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp online_argp = {
-	online_options, state_parse, "BLOCKS...",
+	online_options,
+	state_parse,
+	"BLOCKS...",
 	"Online memory blocks, lowest first; read each back (state and zone).\v"
 	"Everything is put back at the end unless --no-restore. See memplug(8).",
-	mp_change_children, NULL, NULL
+	mp_change_children,
+	NULL,
+	NULL
 };
 
 static const struct argp offline_argp = {
-	NULL, state_parse, "BLOCKS...",
+	NULL,
+	state_parse,
+	"BLOCKS...",
 	"Offline memory blocks, highest first; read each back.\v"
 	"Memory that was there at boot is refused unless --allow-boot-memory. Everything is "
 	"put back at the end unless --no-restore. See memplug(8).",
-	mp_change_children, NULL, NULL
+	mp_change_children,
+	NULL,
+	NULL
 };
 
 static void print_step(const struct mp_step *st)
@@ -110,8 +120,8 @@ static void print_step(const struct mp_step *st)
 		printf("memory%" PRIu64 ": race: %s\n", st->block, st->why);
 		break;
 	case MP_TIMEOUT:
-		mp_err("memory%" PRIu64 ": %s timed out after %.1f s; the state reads %s%s", st->block,
-		       mp_target_name(st->target), (double)st->elapsed_ns / 1e9,
+		mp_err("memory%" PRIu64 ": %s timed out after %.1f s; the state reads %s%s",
+		       st->block, mp_target_name(st->target), (double)st->elapsed_ns / 1e9,
 		       mp_state_name(st->after), zone);
 		break;
 	case MP_INTERRUPTED:
@@ -173,8 +183,7 @@ static int change_states(struct mp_ctx *ctx, struct state_args *a)
 		print_step(&st);
 		if (st.outcome == MP_WRONG)
 			status = MP_EXIT_FINDINGS;
-		else if (st.outcome >= MP_REFUSED && st.outcome != MP_RACE &&
-			 status == MP_EXIT_OK)
+		else if (st.outcome >= MP_REFUSED && st.outcome != MP_RACE && status == MP_EXIT_OK)
 			status = MP_EXIT_PARTIAL;
 	}
 	if (mp_stop_signal && status == MP_EXIT_OK)

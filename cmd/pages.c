@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sensors/block.h"
 #include "memplug.h"
+#include "sensors/block.h"
 #include "sensors/sensor.h"
 
 struct pages_args {
@@ -70,7 +70,9 @@ static error_t pages_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp pages_argp = {
-	pages_options, pages_parse, "[BLOCKS...]",
+	pages_options,
+	pages_parse,
+	"[BLOCKS...]",
 	"Summarise /proc/kpageflags per memory block (root only).\v"
 	"BLOCKS: memory32, 32, 32-39, or comma lists of these; all blocks when none. A block\n"
 	"named on its own that does not exist (removed) is read too and shown as absent.\n"
@@ -80,7 +82,9 @@ static const struct argp pages_argp = {
 	"RESERVED, OTHER; then HOSTED: the memmap pages the block hosts at its start.\n"
 	"Blocks with HWPOISON pages are named on stderr with their first poisoned PFN.\n"
 	"See memplug(8).",
-	mp_common_children, NULL, NULL
+	mp_common_children,
+	NULL,
+	NULL
 };
 
 struct row {
@@ -137,7 +141,7 @@ static int print_rows(const struct pages_args *a, const struct row *rows, size_t
 	names[ncols++] = "STATE";
 	names[ncols++] = "PAGES";
 	for (int c = 0; c < MP_KPC_COUNT; c++)
-		names[ncols++] = NULL;	/* the classes, named below */
+		names[ncols++] = NULL; /* the classes, named below */
 	names[ncols++] = "HOSTED";
 	if (a->count) {
 		names[ncols++] = "MAPPED";
@@ -186,8 +190,8 @@ static int print_rows(const struct pages_args *a, const struct row *rows, size_t
 		}
 		if (set_u64(ln, col++, s->self_hosted) < 0)
 			goto out;
-		if (a->count && (set_u64(ln, col++, s->mapped) < 0 ||
-				 set_u64(ln, col++, s->mapcount) < 0))
+		if (a->count &&
+		    (set_u64(ln, col++, s->mapped) < 0 || set_u64(ln, col++, s->mapcount) < 0))
 			goto out;
 		if (a->flags) {
 			char *t = flags_text(s);
@@ -311,9 +315,11 @@ int cmd_pages(struct mp_ctx *ctx, int argc, char **argv)
 	/* poisoned pages are corruption: name where, beside the table */
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].rq.sum.nhwpoison)
-			mp_err("memory%" PRIu64 ": %" PRIu64 " HWPOISON page%s, the first at PFN 0x%" PRIx64,
+			mp_err("memory%" PRIu64 ": %" PRIu64
+			       " HWPOISON page%s, the first at PFN 0x%" PRIx64,
 			       rows[i].id, rows[i].rq.sum.nhwpoison,
-			       rows[i].rq.sum.nhwpoison == 1 ? "" : "s", rows[i].rq.sum.first_hwpoison);
+			       rows[i].rq.sum.nhwpoison == 1 ? "" : "s",
+			       rows[i].rq.sum.first_hwpoison);
 	r = nbad ? MP_EXIT_PARTIAL : MP_EXIT_OK;
 out:
 	free(rq);

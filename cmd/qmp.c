@@ -31,8 +31,8 @@ static const struct argp_option qmp_options[] = {
 	{ "qmp", OPT_QMP, "PATH", 0,
 	  "QMP unix socket or character device (default: the guest's org.qemu.qmp port)", 0 },
 	{ "timeout", OPT_TIMEOUT, "SECONDS", 0, "Give up after this long (default 10)", 0 },
-	{ "wait-event", OPT_WAIT_EVENT, "NAME", 0,
-	  "Then wait for the event NAME and print it too", 0 },
+	{ "wait-event", OPT_WAIT_EVENT, "NAME", 0, "Then wait for the event NAME and print it too",
+	  0 },
 	{ 0 }
 };
 
@@ -99,7 +99,9 @@ static error_t qmp_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp qmp_argp = {
-	qmp_options, qmp_parse, "COMMAND [ARGUMENTS-JSON]",
+	qmp_options,
+	qmp_parse,
+	"COMMAND [ARGUMENTS-JSON]",
 	"Send one QMP command to QEMU and print its return value as JSON.\v"
 	"Examples:\n"
 	"  memplug qmp --qmp /run/vm/qmp.sock query-memory-devices\n"
@@ -108,7 +110,9 @@ static const struct argp qmp_argp = {
 	"Without --qmp, the guest's virtio-serial port org.qemu.qmp is used (found under "
 	"--sysroot). Exit status 2, with the reason on stderr, when QEMU cannot be reached, "
 	"the peer does not speak QMP, the command fails or the timeout passes.",
-	mp_common_children, NULL, NULL
+	mp_common_children,
+	NULL,
+	NULL
 };
 
 static int run(struct mp_ctx *ctx, struct qmp_args *a);
@@ -150,7 +154,7 @@ static int run(struct mp_ctx *ctx, struct qmp_args *a)
 	}
 	puts(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
 							   JSON_C_TO_STRING_SPACED |
-							JSON_C_TO_STRING_NOSLASHESCAPE));
+							   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(reply);
 	if (a->event) {
 		struct json_object *ev;
@@ -162,8 +166,8 @@ static int run(struct mp_ctx *ctx, struct qmp_args *a)
 			return MP_EXIT_USAGE;
 		}
 		puts(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PRETTY |
-							JSON_C_TO_STRING_SPACED |
-							JSON_C_TO_STRING_NOSLASHESCAPE));
+								JSON_C_TO_STRING_SPACED |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(ev);
 	}
 	return fflush(stdout) ? MP_EXIT_USAGE : MP_EXIT_OK;

@@ -18,44 +18,53 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sensors/block.h"
+#include "base/timeout.h"
 #include "memplug.h"
 #include "ops/session.h"
 #include "runner/report.h"
 #include "runner/run.h"
 #include "runner/shrink.h"
-#include "base/timeout.h"
 #include "runner/trace.h"
+#include "sensors/block.h"
 #include "sensors/sensor.h"
 
 #define DEFAULT_TIMEOUT_S 60
-#define INFORMATIONAL "injected"	/* findings that alone do not make exit 1 */
+#define INFORMATIONAL "injected" /* findings that alone do not make exit 1 */
 
 struct replay_args {
 	struct mp_ctx *ctx;
 	const char *file;
 	const char *qmp;
-	const char *until;	/* replay --fail-on, shrink --until */
-	const char *out;	/* shrink -o */
+	const char *until; /* replay --fail-on, shrink --until */
+	const char *out;   /* shrink -o */
 	unsigned max_trials;
 	bool fresh_guest;
-	const char *vm;		/* memplug-vm */
-	char **vm_argv;		/* after -- */
+	const char *vm; /* memplug-vm */
+	char **vm_argv; /* after -- */
 	int vm_argc;
 	bool shrink;
 	struct mp_session_opts opts;
 };
 
-enum { OPT_QMP = 0x200, OPT_FAIL_ON, OPT_UNTIL = 'u', OPT_OUT = 'o', OPT_MAX_TRIALS = 0x210,
-       OPT_FRESH_GUEST, OPT_VM };
+enum {
+	OPT_QMP = 0x200,
+	OPT_FAIL_ON,
+	OPT_UNTIL = 'u',
+	OPT_OUT = 'o',
+	OPT_MAX_TRIALS = 0x210,
+	OPT_FRESH_GUEST,
+	OPT_VM
+};
 
 static const struct argp_option replay_options[] = {
 	{ "qmp", OPT_QMP, "PATH", 0,
 	  "QEMU's QMP socket, for traces that add and remove (default: the guest's "
-	  "org.qemu.qmp port)", 0 },
+	  "org.qemu.qmp port)",
+	  0 },
 	{ "fail-on", OPT_FAIL_ON, "KIND", 0,
 	  "Exit 1 only for a finding of KIND (leak, corruption, accounting, state, kernel-log, "
-	  "uevent, injected); default: any finding but injected", 0 },
+	  "uevent, injected); default: any finding but injected",
+	  0 },
 	{ 0 }
 };
 
@@ -63,13 +72,15 @@ static const struct argp_option shrink_options[] = {
 	{ "qmp", OPT_QMP, "PATH", 0, "QEMU's QMP socket (as for replay)", 0 },
 	{ "until", OPT_UNTIL, "KIND", 0,
 	  "Keep the steps that still give a finding of KIND (default: the kind of the whole "
-	  "trace's first finding, not counting injected ones when there are others)", 0 },
+	  "trace's first finding, not counting injected ones when there are others)",
+	  0 },
 	{ "output", OPT_OUT, "OUT", 0, "Write the shrunk trace to OUT (default FILE.min)", 0 },
 	{ "max-trials", OPT_MAX_TRIALS, "N", 0,
 	  "Stop after N trials with the smallest trace so far (default: no limit)", 0 },
 	{ "fresh-guest", OPT_FRESH_GUEST, NULL, 0,
 	  "On the host: run each trial as 'memplug replay' in a new QEMU guest booted by "
-	  "memplug-vm with the options after --", 0 },
+	  "memplug-vm with the options after --",
+	  0 },
 	{ "vm", OPT_VM, "PATH", 0, "The harness for --fresh-guest (default: memplug-vm)", 0 },
 	{ 0 }
 };
@@ -105,8 +116,10 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 	case OPT_FAIL_ON:
 	case OPT_UNTIL:
 		if (!kind_known(arg))
-			argp_error(state, "no finding kind \"%s\" (leak, corruption, accounting, state, "
-					  "kernel-log, uevent, injected)", arg);
+			argp_error(state,
+				   "no finding kind \"%s\" (leak, corruption, accounting, state, "
+				   "kernel-log, uevent, injected)",
+				   arg);
 		a->until = arg;
 		return 0;
 	case OPT_OUT:
@@ -126,8 +139,10 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (a->file) {
 			if (!a->shrink || !a->fresh_guest)
-				argp_error(state, "one trace FILE only (\"%s\"); harness options go "
-						  "after -- with --fresh-guest", arg);
+				argp_error(state,
+					   "one trace FILE only (\"%s\"); harness options go "
+					   "after -- with --fresh-guest",
+					   arg);
 			/* the rest (after --) goes to memplug-vm */
 			a->vm_argv = &state->argv[state->next - 1];
 			a->vm_argc = state->argc - state->next + 1;
@@ -137,7 +152,8 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 		a->file = arg;
 		return 0;
 	case ARGP_KEY_NO_ARGS:
-		argp_error(state, "which trace? (memplug %s FILE)", a->shrink ? "shrink" : "replay");
+		argp_error(state, "which trace? (memplug %s FILE)",
+			   a->shrink ? "shrink" : "replay");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -145,18 +161,24 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp replay_argp = {
-	replay_options, replay_parse, "FILE",
+	replay_options,
+	replay_parse,
+	"FILE",
 	"Run a trace again (one operation a line, see TRACE FORMAT in memplug(8)) with every "
 	"check on, and report as 'memplug run' does.\v"
 	"A trace of another kernel release is run after a warning; one of another memory "
 	"block size is refused (its block numbers would name other memory). --dry-run parses "
 	"the trace and prints its steps. FILE - reads standard input. Exit 0 nothing found, "
 	"1 findings, 2 a bad trace (\"line N: reason\") or environment.",
-	mp_change_children, NULL, NULL
+	mp_change_children,
+	NULL,
+	NULL
 };
 
 static const struct argp shrink_argp = {
-	shrink_options, replay_parse, "FILE [-- MEMPLUG-VM-OPTIONS...]",
+	shrink_options,
+	replay_parse,
+	"FILE [-- MEMPLUG-VM-OPTIONS...]",
 	"Shrink a failing trace to the fewest steps that still give its finding (delta "
 	"debugging, ddmin), each trial from the restored start state; write it to FILE.min.\v"
 	"A step that needs a dropped step is left out of the trial with it: a remove of DN "
@@ -165,7 +187,9 @@ static const struct argp shrink_argp = {
 	"--fresh-guest, run on the host, each trial boots a new guest: memplug-vm "
 	"MEMPLUG-VM-OPTIONS --script (memplug replay of the candidate). Exit 0 shrunk or "
 	"nothing to shrink, 2 usage or environment error.",
-	mp_change_children, NULL, NULL
+	mp_change_children,
+	NULL,
+	NULL
 };
 
 /* The running kernel's release and block size, to compare with the header's. */
@@ -191,8 +215,7 @@ static int check_header(struct mp_ctx *ctx, struct mp_root *root, const struct m
 	if (strcmp(buf, t->h.kernel))
 		mp_err("warning: the trace was recorded on kernel %s, this is %s; running it anyway",
 		       t->h.kernel, buf);
-	if (mp_read_str(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", buf,
-			sizeof(buf)) >= 0 &&
+	if (mp_read_str(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", buf, sizeof(buf)) >= 0 &&
 	    strcmp(t->h.memmap_on_memory, "-") && strcmp(mp_rstrip(buf), t->h.memmap_on_memory))
 		mp_err("warning: the trace was recorded with memmap_on_memory %s, this kernel has "
 		       "%s; running it anyway",
@@ -202,12 +225,12 @@ static int check_header(struct mp_ctx *ctx, struct mp_root *root, const struct m
 
 /* One run of t through the runner: new, steps, finish; r->findings kept. */
 struct trial_out {
-	struct mp_trace t;		/* with outcomes */
-	char kinds[8][24];		/* of the findings, in order of first appearance */
+	struct mp_trace t; /* with outcomes */
+	char kinds[8][24]; /* of the findings, in order of first appearance */
 	unsigned nkinds;
 	unsigned nfindings;
 	bool stopped;
-	int report_status;	/* with report: mp_report_print_text()'s */
+	int report_status; /* with report: mp_report_print_text()'s */
 	int restore_failed;
 };
 
@@ -381,7 +404,8 @@ int cmd_replay(struct mp_ctx *ctx, int argc, char **argv)
 		r = run_trace(&a, root, &t, true, &o);
 	if (r == 0) {
 		summary(&o, o.t.n);
-		r = a.until ? (failing(&o, a.until) ? MP_EXIT_FINDINGS : MP_EXIT_OK) : o.report_status;
+		r = a.until ? (failing(&o, a.until) ? MP_EXIT_FINDINGS : MP_EXIT_OK)
+			    : o.report_status;
 		if (r == MP_EXIT_OK && (o.stopped || o.restore_failed))
 			r = MP_EXIT_PARTIAL;
 		mp_trace_clear(&o.t);
@@ -397,8 +421,8 @@ struct shrink_run {
 	struct mp_root *root;
 	const char *kind;
 	unsigned trial;
-	char tmp[64];		/* --fresh-guest: the guest script */
-	int error;		/* an exit status that stopped the search */
+	char tmp[64]; /* --fresh-guest: the guest script */
+	int error;    /* an exit status that stopped the search */
 };
 
 static int trial_in_place(const struct mp_trace *t, void *userdata)
@@ -482,7 +506,7 @@ static int run_vm(struct shrink_run *s, char **outp)
 	}
 	if (pid == 0) {
 		dup2(pfd[1], STDOUT_FILENO);
-		if (!a->ctx->verbose) {	/* the guest's and the harness's chatter */
+		if (!a->ctx->verbose) { /* the guest's and the harness's chatter */
 			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 			if (null >= 0)
@@ -593,16 +617,18 @@ static int write_min(const char *path, const struct mp_trace *t, const char *fro
 		return MP_EXIT_USAGE;
 	}
 	fprintf(f, "# shrunk by memplug shrink%s from %s:\n", fresh ? " --fresh-guest" : "", from);
-	fprintf(f, "# %zu steps -> %zu, ddmin in %u trials (%u run, %u answered from memory), "
-		   "%.1f s\n",
+	fprintf(f,
+		"# %zu steps -> %zu, ddmin in %u trials (%u run, %u answered from memory), "
+		"%.1f s\n",
 		n0, t->n, res->stats.trials, res->runs, res->stats.cached, secs);
 	fprintf(f, "# kept: the steps that still give a finding of kind %s%s\n", kind,
 		res->stats.capped ? " (--max-trials reached: small, not minimal)" : "");
 	fprintf(f, "# trials left out steps whose add was dropped (dependency closure)\n");
 	if (!fresh)
 		fprintf(f, "# outcomes: %s\n",
-			confirmed ? "of a last run of this trace, which reproduced it"
-				  : "of a last run of this trace, which did NOT reproduce it (flaky?)");
+			confirmed
+				? "of a last run of this trace, which reproduced it"
+				: "of a last run of this trace, which did NOT reproduce it (flaky?)");
 	mp_trace_write_header(f, &t->h);
 	for (size_t i = 0; i < t->n; i++) {
 		mp_trace_format_step(&t->steps[i], line, sizeof(line));
@@ -699,8 +725,8 @@ int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv)
 	if (!kind[0]) {
 		printf("shrink: %s: %zu step%s give%s no finding%s%s: nothing to shrink, nothing "
 		       "written\n",
-		       a.file, t.n, t.n == 1 ? "" : "s", t.n == 1 ? "s" : "", a.until ? " of kind " : "",
-		       a.until ? a.until : "");
+		       a.file, t.n, t.n == 1 ? "" : "s", t.n == 1 ? "s" : "",
+		       a.until ? " of kind " : "", a.until ? a.until : "");
 		r = MP_EXIT_OK;
 		goto out;
 	}
@@ -739,8 +765,8 @@ int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv)
 	if (r == 0) {
 		char line[256];
 
-		printf("shrink: %zu steps -> %zu in %u trials (%.1f s); written to %s:\n", t.n, min.n,
-		       res.stats.trials, now_s() - t0, outpath);
+		printf("shrink: %zu steps -> %zu in %u trials (%.1f s); written to %s:\n", t.n,
+		       min.n, res.stats.trials, now_s() - t0, outpath);
 		for (size_t i = 0; i < min.n; i++) {
 			mp_trace_format_step(&min.steps[i], line, sizeof(line));
 			printf("  %s\n", line);

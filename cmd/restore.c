@@ -33,9 +33,13 @@ static error_t restore_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp restore_argp = {
-	NULL, restore_parse, NULL,
+	NULL,
+	restore_parse,
+	NULL,
 	"Undo what a memplug that did not finish left in /run/memplug.journal, newest first.",
-	mp_change_children, NULL, NULL
+	mp_change_children,
+	NULL,
+	NULL
 };
 
 /* A dead memplug's devices, undone through the backends its journal names. */
@@ -87,6 +91,6 @@ int cmd_restore(struct mp_ctx *ctx, int argc, char **argv)
 	r = mp_ctx_session(ctx, root, &a.opts, &s);
 	if (r)
 		return r;
-	ctx->verbose = ctx->verbose ? ctx->verbose : 1;	/* say what was restored */
+	ctx->verbose = ctx->verbose ? ctx->verbose : 1; /* say what was restored */
 	return mp_ctx_session_end(ctx, s, true, MP_EXIT_OK);
 }

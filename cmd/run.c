@@ -14,18 +14,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/timeout.h"
 #include "checks/slope.h"
-#include "ops/backend.h"
 #include "memplug.h"
+#include "ops/backend.h"
 #include "ops/session.h"
 #include "runner/report.h"
 #include "runner/run.h"
 #include "runner/scenario.h"
-#include "base/timeout.h"
 
 struct run_args {
 	struct mp_ctx *ctx;
-	struct mp_session_opts opts;	/* --timeout, --dry-run, ... (mp_change_argp) */
+	struct mp_session_opts opts; /* --timeout, --dry-run, ... (mp_change_argp) */
 	const char *scenarios[16];
 	size_t nscenarios;
 	uint64_t seed;
@@ -39,26 +39,43 @@ struct run_args {
 	uint64_t dimm_size;
 	unsigned max_devs;
 	struct mp_selector sel;
-	char dir_buf[64];	/* the default --dir */
-	bool progress;		/* a step counter on stderr (a terminal, no --ktap) */
+	char dir_buf[64]; /* the default --dir */
+	bool progress;	  /* a step counter on stderr (a terminal, no --ktap) */
 };
 
-enum { OPT_SCENARIO = 'S', OPT_SEED = 0x300, OPT_STEPS, OPT_DURATION, OPT_BACKEND, OPT_QMP,
-       OPT_DIR, OPT_TRACE, OPT_JSON, OPT_KTAP, OPT_SIZE, OPT_MAXDEV, OPT_LIST, OPT_NOSTEP,
-       OPT_STEPKPF };
+enum {
+	OPT_SCENARIO = 'S',
+	OPT_SEED = 0x300,
+	OPT_STEPS,
+	OPT_DURATION,
+	OPT_BACKEND,
+	OPT_QMP,
+	OPT_DIR,
+	OPT_TRACE,
+	OPT_JSON,
+	OPT_KTAP,
+	OPT_SIZE,
+	OPT_MAXDEV,
+	OPT_LIST,
+	OPT_NOSTEP,
+	OPT_STEPKPF
+};
 
 static const struct argp_option run_options[] = {
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
 	  "random (default), ladder, zones, neighbours, churn, storm, autoonline, inject, "
-	  "pressure; repeatable", 0 },
-	{ "seed", OPT_SEED, "N", 0, "Seed of the random choices (default: from the clock, printed)", 0 },
+	  "pressure; repeatable",
+	  0 },
+	{ "seed", OPT_SEED, "N", 0, "Seed of the random choices (default: from the clock, printed)",
+	  0 },
 	{ "steps", OPT_STEPS, "N", 0, "Steps per scenario (default 100)", 0 },
 	{ "duration", OPT_DURATION, "SECS", 0, "Stop each scenario after SECS seconds instead", 0 },
 	{ "backend", OPT_BACKEND, "NAME", 0, "How to add and remove memory: qmp (default)", 0 },
 	{ "qmp", OPT_QMP, "PATH", 0, "QMP socket or port (default: the guest's org.qemu.qmp)", 0 },
 	{ "size", OPT_SIZE, "SIZE", 0, "Size of the DIMMs the scenarios add (default 256M)", 0 },
 	{ "max-devices", OPT_MAXDEV, "N", 0, "DIMMs added at once at most (default 2)", 0 },
-	{ "dir", OPT_DIR, "DIR", 0, "Run folder for trace and timeline (default memplug-run-SEED)", 0 },
+	{ "dir", OPT_DIR, "DIR", 0, "Run folder for trace and timeline (default memplug-run-SEED)",
+	  0 },
 	{ "trace", OPT_TRACE, "FILE", 0, "Write the trace there instead of DIR/trace", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Write the full report as JSON", 0 },
 	{ "ktap", OPT_KTAP, NULL, 0, "KTAP v1 on stdout (the summary goes to stderr)", 0 },
@@ -67,7 +84,8 @@ static const struct argp_option run_options[] = {
 	  "Check only at check steps and at the end (the read-back and the kernel log stay)", 0 },
 	{ "step-kpageflags", OPT_STEPKPF, "sample|all", 0,
 	  "After a step, read the kpageflags of the blocks it touched in part (a turning "
-	  "sixteenth and the head, the default) or all; check steps and the end read all", 0 },
+	  "sixteenth and the head, the default) or all; check steps and the end read all",
+	  0 },
 	{ 0 }
 };
 
@@ -118,7 +136,8 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_MAXDEV:
 		if (mp_parse_u64(arg, 10, &v) < 0 || v > MP_GEN_MAX_DEVS)
-			argp_error(state, "--max-devices takes 0 to %d, not \"%s\"", MP_GEN_MAX_DEVS, arg);
+			argp_error(state, "--max-devices takes 0 to %d, not \"%s\"",
+				   MP_GEN_MAX_DEVS, arg);
 		a->max_devs = (unsigned)v;
 		return 0;
 	case OPT_DIR:
@@ -149,7 +168,8 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
 			argp_error(state, "%s", err);
 		if (a->sel.nphys || a->sel.nnodes || a->sel.nzones || a->sel.states || a->sel.size)
-			argp_error(state, "run takes blocks by number (32, 32-39), not \"%s\"", arg);
+			argp_error(state, "run takes blocks by number (32, 32-39), not \"%s\"",
+				   arg);
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -157,13 +177,17 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp run_argp = {
-	run_options, run_parse, "[BLOCKS...]",
+	run_options,
+	run_parse,
+	"[BLOCKS...]",
 	"Run adversarial scenarios: add, online, offline and remove memory, checking every "
 	"invariant after each step; restore everything and check against the start at the end.\v"
 	"BLOCKS: blocks that exist already (cold-plugged DIMMs) the scenarios may online and "
 	"offline besides the DIMMs they add. Exit status: 0 clean, 1 findings, 2 usage or "
 	"environment, 4 skipped. See memplug(8).",
-	mp_change_children, NULL, NULL
+	mp_change_children,
+	NULL,
+	NULL
 };
 
 /*
@@ -181,7 +205,8 @@ static void churn_slope(struct mp_run *r, size_t from, size_t to, FILE *out)
 		to = n;
 	if (to < from || mp_slope_fit(v + from, to - from, &f) < 0)
 		return;
-	fprintf(out, "churn: free pages (with the per-cpu lists) per cycle: slope %+.1f pages (R^2 %.2f) over %zu cycles\n",
+	fprintf(out,
+		"churn: free pages (with the per-cpu lists) per cycle: slope %+.1f pages (R^2 %.2f) over %zu cycles\n",
 		f.slope, f.r2, f.n);
 	if (mp_slope_leak(&f, what, sizeof(what)))
 		mp_run_add_finding(r, MP_FIND_LEAK, "churn", what);
@@ -236,7 +261,8 @@ static int preflight(struct run_args *a, struct mp_root *root)
 		return 0;
 	if (a->dimm_size % bs) {
 		mp_err("--size %s is not a multiple of the block size (%s)",
-		       mp_human_size(a->dimm_size, h1, sizeof(h1)), mp_human_size(bs, h2, sizeof(h2)));
+		       mp_human_size(a->dimm_size, h1, sizeof(h1)),
+		       mp_human_size(bs, h2, sizeof(h2)));
 		return MP_EXIT_USAGE;
 	}
 	if (!a->max_devs)
@@ -319,9 +345,10 @@ static void run_scenario(struct run_args *a, struct mp_run *r, struct mp_root *r
 		if (a->progress) {
 			double s = (double)(mp_now_ns() - t0) / 1e9;
 
-			fprintf(stderr, "\r%s: step %u%s%u, %.1f ops/s, findings %zu   ", sc->name, n,
-				a->duration_s ? " in " : "/", a->duration_s ? (unsigned)s : a->steps,
-				s > 0 ? n / s : 0.0, mp_run_findings(r)->n);
+			fprintf(stderr, "\r%s: step %u%s%u, %.1f ops/s, findings %zu   ", sc->name,
+				n, a->duration_s ? " in " : "/",
+				a->duration_s ? (unsigned)s : a->steps, s > 0 ? n / s : 0.0,
+				mp_run_findings(r)->n);
 		}
 	}
 	memcpy(devs, g.devs, sizeof(g.devs));
@@ -334,8 +361,7 @@ static void run_scenario(struct run_args *a, struct mp_run *r, struct mp_root *r
 }
 
 /* The summary, KTAP and JSON of a finished run; returns the exit status. */
-static int run_report(const struct run_args *a, const struct mp_run *r,
-		      const struct mp_report *rep)
+static int run_report(const struct run_args *a, const struct mp_run *r, const struct mp_report *rep)
 {
 	int status = mp_report_print_text(rep, a->ktap ? stderr : stdout);
 	int failed = mp_run_restore_failed(r);

@@ -31,13 +31,13 @@ struct snap_args {
 	bool check;
 	const char *output, *baseline, *step;
 	bool json;
-	int settle;		/* -1 default, 0 no, 1 yes */
+	int settle; /* -1 default, 0 no, 1 yes */
 	unsigned readings;
 	unsigned struct_page;
 	uint64_t tolerance;
 	uint64_t injected[64];
 	size_t ninjected;
-	char why[300];		/* why a snapshot could not be taken */
+	char why[300]; /* why a snapshot could not be taken */
 };
 
 static const struct argp_option snapshot_options[] = {
@@ -52,8 +52,8 @@ static const struct argp_option snapshot_options[] = {
 };
 
 static const struct argp_option check_options[] = {
-	{ "baseline", OPT_BASELINE, "FILE", 0, "Also check against this snapshot (memplug snapshot -o)",
-	  0 },
+	{ "baseline", OPT_BASELINE, "FILE", 0,
+	  "Also check against this snapshot (memplug snapshot -o)", 0 },
 	{ "output", 'o', "FILE", 0,
 	  "Write the snapshot this check took as JSON to FILE (the next step's baseline)", 0 },
 	{ "json", 'J', NULL, 0, "JSON output: {\"check\":{...},\"findings\":[...]}", 0 },
@@ -128,23 +128,26 @@ static error_t snap_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child children[] = {
-	{ &mp_common_argp, 0, NULL, 0 },
-	{ 0 }
-};
+static const struct argp_child children[] = { { &mp_common_argp, 0, NULL, 0 }, { 0 } };
 
 static const struct argp snapshot_argp = {
-	snapshot_options, snap_parse, NULL,
+	snapshot_options,
+	snap_parse,
+	NULL,
 	"Take a snapshot of every sensor: blocks, kpageflags per block, meminfo, vmstat,\n"
 	"zoneinfo, the vmemmap page tables where debugfs has them, nr_free_pages read\n"
 	"several times for the noise.\v"
 	"Settling (drop_caches, compact_memory; each bounded by 10 s) happens only on the\n"
 	"live system, in a QEMU guest or when --settle asks. See memplug(8).",
-	children, NULL, NULL
+	children,
+	NULL,
+	NULL
 };
 
 static const struct argp check_argp = {
-	check_options, snap_parse, NULL,
+	check_options,
+	snap_parse,
+	NULL,
 	"Check the invariants now, and against a baseline; exit 1 on a finding.\v"
 	"Now: online blocks have no NOPAGE page, offline blocks only NOPAGE pages, no HWPOISON\n"
 	"memplug did not inject, spanned >= present >= managed, every present block's struct\n"
@@ -156,7 +159,9 @@ static const struct argp check_argp = {
 	"log after the baseline's position: WARNING, BUG, Oops, bad pages, memory failures\n"
 	"(refused offlines, and failures on --injected PFNs, are notes, not findings).\n"
 	"See memplug(8).",
-	children, NULL, NULL
+	children,
+	NULL,
+	NULL
 };
 
 /* The test guests are QEMU: there settling by default is harmless. */
@@ -274,8 +279,11 @@ static void summary(const struct mp_snapshot *s, FILE *f)
 	}
 	fprintf(f, "blocks:          %zu (%zu online) of %" PRIu64 " MiB\n", present, on,
 		s->block_size >> 20);
-	fprintf(f, "MemTotal:        %" PRIu64 " kB\n", mp_counters_val(&s->meminfo, "MemTotal", 0));
-	fprintf(f, "nr_free_pages:   %" PRIu64 " (min %" PRIu64 ", max %" PRIu64 " over %u readings)\n",
+	fprintf(f, "MemTotal:        %" PRIu64 " kB\n",
+		mp_counters_val(&s->meminfo, "MemTotal", 0));
+	fprintf(f,
+		"nr_free_pages:   %" PRIu64 " (min %" PRIu64 ", max %" PRIu64
+		" over %u readings)\n",
 		s->free_mean, s->free_min, s->free_max, s->nreadings);
 	if (s->settle_note[0])
 		fprintf(f, "settled:         %s\n", s->settle_note);
@@ -287,7 +295,8 @@ static void summary(const struct mp_snapshot *s, FILE *f)
 	fprintf(f, "kpageflags:      %s\n", s->kpf_avail.ok ? "read" : s->kpf_avail.why);
 	fprintf(f, "kernel log:      ");
 	if (s->kmsg_avail.ok)
-		fprintf(f, "records %" PRIu64 "..%" PRIu64 "\n", s->kmsg.first_seq, s->kmsg.last_seq);
+		fprintf(f, "records %" PRIu64 "..%" PRIu64 "\n", s->kmsg.first_seq,
+			s->kmsg.last_seq);
 	else
 		fprintf(f, "%s\n", s->kmsg_avail.why);
 	fprintf(f, "vmemmap:         %s", s->pt_avail.ok ? "" : s->pt_avail.why);
@@ -375,24 +384,29 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 		struct json_object *j = json_object_new_object(), *c = json_object_new_object();
 
 		json_object_object_add(c, "struct_page",
-				       info.struct_page ? json_object_new_int(info.struct_page) : NULL);
+				       info.struct_page ? json_object_new_int(info.struct_page)
+							: NULL);
 		json_object_object_add(c, "struct_page_source",
 				       json_object_new_string(info.struct_page_src));
-		json_object_object_add(c, "free_compared", json_object_new_boolean(info.free_compared));
-		json_object_object_add(c, "free_loss", info.free_compared
-							       ? json_object_new_int64(info.free_loss)
-							       : NULL);
-		json_object_object_add(c, "tolerance", info.free_compared
-							       ? json_object_new_uint64(info.tolerance)
-							       : NULL);
+		json_object_object_add(c, "free_compared",
+				       json_object_new_boolean(info.free_compared));
+		json_object_object_add(c, "free_loss",
+				       info.free_compared ? json_object_new_int64(info.free_loss)
+							  : NULL);
+		json_object_object_add(c, "tolerance",
+				       info.free_compared ? json_object_new_uint64(info.tolerance)
+							  : NULL);
 		json_object_object_add(c, "tolerance_source",
 				       json_object_new_string(info.tolerance_src));
 		json_object_object_add(c, "notes", json_object_new_string(info.notes));
-		json_object_object_add(c, "kmsg_compared", json_object_new_boolean(info.kmsg_compared));
+		json_object_object_add(c, "kmsg_compared",
+				       json_object_new_boolean(info.kmsg_compared));
 		json_object_object_add(c, "kmsg_from",
-				       info.kmsg_compared ? json_object_new_uint64(info.kmsg_from) : NULL);
+				       info.kmsg_compared ? json_object_new_uint64(info.kmsg_from)
+							  : NULL);
 		json_object_object_add(c, "kmsg_to",
-				       info.kmsg_compared ? json_object_new_uint64(info.kmsg_to) : NULL);
+				       info.kmsg_compared ? json_object_new_uint64(info.kmsg_to)
+							  : NULL);
 		json_object_object_add(j, "check", c);
 		json_object_object_add(j, "findings", mp_findings_to_json(&f));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
@@ -405,8 +419,8 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 		else
 			printf("%s\n", info.struct_page_src);
 		if (info.free_compared)
-			printf("free pages:      %" PRId64 " missing against the baseline, tolerance %" PRIu64
-			       " (%s)\n",
+			printf("free pages:      %" PRId64
+			       " missing against the baseline, tolerance %" PRIu64 " (%s)\n",
 			       info.free_loss, info.tolerance, info.tolerance_src);
 		if (info.kmsg_compared)
 			printf("kernel log:      records %" PRIu64 "..%" PRIu64 " read\n",
@@ -415,7 +429,8 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 			printf("notes:           %s\n", info.notes);
 		for (size_t i = 0; i < f.n; i++)
 			mp_finding_print(&f.v[i], stdout);
-		printf("%zu finding%s", mp_findings_count(&f), mp_findings_count(&f) == 1 ? "" : "s");
+		printf("%zu finding%s", mp_findings_count(&f),
+		       mp_findings_count(&f) == 1 ? "" : "s");
 		if (f.n > mp_findings_count(&f))
 			printf(" (%zu note%s)", f.n - mp_findings_count(&f),
 			       f.n - mp_findings_count(&f) == 1 ? "" : "s");

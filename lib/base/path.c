@@ -20,8 +20,8 @@
 
 struct mp_root {
 	int dirfd;
-	char *prefix;	/* NULL on the live system */
-	char *debugfs;	/* found mount point, without the prefix */
+	char *prefix;  /* NULL on the live system */
+	char *debugfs; /* found mount point, without the prefix */
 	bool debugfs_looked;
 	bool no_openat2;
 };

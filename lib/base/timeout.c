@@ -20,7 +20,7 @@ int mp_timeout_init(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;	/* no SA_RESTART: the blocked call returns EINTR */
+	sa.sa_handler = on_alarm; /* no SA_RESTART: the blocked call returns EINTR */
 	sigemptyset(&sa.sa_mask);
 	return sigaction(SIGALRM, &sa, NULL) < 0 ? -errno : 0;
 }

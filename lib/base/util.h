@@ -30,11 +30,11 @@ static inline void closep(int *fd)
 
 /* Exit statuses of the command line, documented in memplug(8). */
 enum {
-	MP_EXIT_OK = 0,		/* ran, nothing wrong */
-	MP_EXIT_FINDINGS = 1,	/* ran, found a leak, corruption or broken invariant */
-	MP_EXIT_USAGE = 2,	/* usage or environment error */
-	MP_EXIT_PARTIAL = 3,	/* ran, but some blocks could not be read */
-	MP_EXIT_SKIP = 4,	/* skipped: kselftest's KSFT_SKIP */
+	MP_EXIT_OK = 0,	      /* ran, nothing wrong */
+	MP_EXIT_FINDINGS = 1, /* ran, found a leak, corruption or broken invariant */
+	MP_EXIT_USAGE = 2,    /* usage or environment error */
+	MP_EXIT_PARTIAL = 3,  /* ran, but some blocks could not be read */
+	MP_EXIT_SKIP = 4,     /* skipped: kselftest's KSFT_SKIP */
 };
 
 /*

@@ -303,7 +303,8 @@ static int check_accounting(const struct mp_snapshot *base, const struct mp_snap
 		}
 	}
 	if (!hosted_known)
-		snprintf(info->notes + strlen(info->notes), sizeof(info->notes) - strlen(info->notes),
+		snprintf(info->notes + strlen(info->notes),
+			 sizeof(info->notes) - strlen(info->notes),
 			 "managed and MemTotal not checked: the memmap pages hosted are unknown "
 			 "(no kpageflags or zone). ");
 	return 0;
@@ -319,7 +320,7 @@ static int check_memmap_pages(const struct mp_snapshot *base, const struct mp_sn
 
 	if (mp_counters_get(&base->vmstat, "nr_memmap_pages", &a) ||
 	    mp_counters_get(&now->vmstat, "nr_memmap_pages", &b))
-		return 0;	/* before 6.11 */
+		return 0; /* before 6.11 */
 	d = (int64_t)b - (int64_t)a;
 	if (!info->struct_page) {
 		if (k == 0 && d != 0)
@@ -376,7 +377,8 @@ static int check_vmemmap(const struct mp_snapshot *base, const struct mp_snapsho
 	/* a stretch is left over when no size that fits explains it */
 	for (size_t c = 0; c < info->ncandidates; c++) {
 		unsigned sp = info->candidates[c];
-		ssize_t nc = mp_ptdump_unexplained(&now->pt, sp, runs, (size_t)nr, cur, max), no = 0;
+		ssize_t nc = mp_ptdump_unexplained(&now->pt, sp, runs, (size_t)nr, cur, max),
+			no = 0;
 		size_t k = 0;
 
 		if (nc < 0)
@@ -489,15 +491,17 @@ static int check_kmsg(const struct mp_snapshot *base, const struct mp_snapshot *
 		return 0;
 	}
 	if (now->kmsg.last_seq < from) {
-		note(info, "kernel log not compared: it is older than the baseline's (another boot?). ");
+		note(info,
+		     "kernel log not compared: it is older than the baseline's (another boot?). ");
 		return 0;
 	}
 	info->kmsg_compared = true;
 	info->kmsg_from = from;
 	info->kmsg_to = now->kmsg.last_seq;
 	if (now->kmsg.first_seq > from + 1)
-		note(info, "kernel log: %" PRIu64 " records after the baseline were overwritten "
-			   "before they were read. ",
+		note(info,
+		     "kernel log: %" PRIu64 " records after the baseline were overwritten "
+		     "before they were read. ",
 		     now->kmsg.first_seq - from - 1);
 	for (size_t i = 0; i < now->kmsg.n; i++) {
 		const struct mp_kmsg_rec *k = &now->kmsg.v[i];
@@ -513,7 +517,7 @@ static int check_kmsg(const struct mp_snapshot *base, const struct mp_snapshot *
 			kind = MP_FIND_INJECTED;
 		x = mp_findings_add(out, kind, k->pfn != UINT64_MAX ? (int64_t)(k->pfn / bp) : -1,
 				    o->step, "kernel log%s: %s",
-				    kind == MP_FIND_REFUSED	 ? " (offline or removal refused)"
+				    kind == MP_FIND_REFUSED    ? " (offline or removal refused)"
 				    : kind == MP_FIND_INJECTED ? " (a PFN poisoned on purpose)"
 							       : "",
 				    k->pattern);
@@ -531,7 +535,8 @@ int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step, struc
 		const struct mp_kmsg_rec *k = &log->v[i];
 		struct mp_finding *x;
 
-		x = mp_findings_add(out, k->refused ? MP_FIND_REFUSED : MP_FIND_KERNEL_LOG, -1, step,
+		x = mp_findings_add(out, k->refused ? MP_FIND_REFUSED : MP_FIND_KERNEL_LOG, -1,
+				    step,
 				    k->refused ? "kernel log: offline or removal refused: %s"
 					       : "kernel log: %s",
 				    k->pattern);
@@ -588,7 +593,8 @@ static int check_came_back(const struct mp_snapshot *base, const struct mp_snaps
 			   struct mp_findings *out)
 {
 	static const char *const grow[] = { "nr_slab_unreclaimable", "nr_page_table_pages" };
-	uint64_t noise = (base->free_max - base->free_min) + (now->free_max - now->free_min), pb, pn;
+	uint64_t noise = (base->free_max - base->free_min) + (now->free_max - now->free_min), pb,
+		 pn;
 	struct mp_finding *x;
 
 	if (!same_blocks(base, now))
@@ -616,7 +622,8 @@ static int check_came_back(const struct mp_snapshot *base, const struct mp_snaps
 		info->free_loss += (int64_t)pb - (int64_t)pn;
 		snprintf(info->tolerance_src + strlen(info->tolerance_src),
 			 sizeof(info->tolerance_src) - strlen(info->tolerance_src),
-			 "; per-cpu lists %" PRIu64 " then %" PRIu64 " pages counted as free", pb, pn);
+			 "; per-cpu lists %" PRIu64 " then %" PRIu64 " pages counted as free", pb,
+			 pn);
 	}
 	if (info->free_loss > (int64_t)info->tolerance) {
 		int64_t rem = info->free_loss % 512;
@@ -661,7 +668,8 @@ int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
 		     (r = check_kmsg(base, now, o, info, out)) < 0))
 		return r;
 	if (now->pt.n && !info->ncandidates)
-		snprintf(info->notes + strlen(info->notes), sizeof(info->notes) - strlen(info->notes),
+		snprintf(info->notes + strlen(info->notes),
+			 sizeof(info->notes) - strlen(info->notes),
 			 "vmemmap not checked: sizeof(struct page) %s. ", info->struct_page_src);
 	return check_vmemmap(base, now, o, info, out);
 }

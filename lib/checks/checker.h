@@ -14,26 +14,26 @@
 #include "sensors/uevent.h"
 
 struct mp_check_opts {
-	unsigned struct_page;		/* 0: derive it */
-	uint64_t free_tolerance;	/* pages; 0: derive it */
-	const uint64_t *injected;	/* PFNs memplug poisoned itself */
+	unsigned struct_page;	  /* 0: derive it */
+	uint64_t free_tolerance;  /* pages; 0: derive it */
+	const uint64_t *injected; /* PFNs memplug poisoned itself */
 	size_t ninjected;
 	const char *step;
 };
 
 /* What a check used, to be printed beside its findings. */
 struct mp_check_info {
-	unsigned struct_page;		/* 0: unknown */
-	unsigned candidates[8];		/* sizes that fit when ambiguous */
+	unsigned struct_page;	/* 0: unknown */
+	unsigned candidates[8]; /* sizes that fit when ambiguous */
 	size_t ncandidates;
 	char struct_page_src[200];
 	bool free_compared;
-	int64_t free_loss;		/* pages, base - now */
+	int64_t free_loss; /* pages, base - now */
 	uint64_t tolerance;
 	char tolerance_src[200];
 	char notes[512];
-	bool kmsg_compared;		/* the kernel log since the baseline was read */
-	uint64_t kmsg_from, kmsg_to;	/* sequence numbers (from, to] */
+	bool kmsg_compared;	     /* the kernel log since the baseline was read */
+	uint64_t kmsg_from, kmsg_to; /* sequence numbers (from, to] */
 };
 
 /*
@@ -51,8 +51,7 @@ int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
  * step: a refused offline or removal an MP_FIND_REFUSED note, the rest
  * MP_FIND_KERNEL_LOG, each with its text. Returns how many, or -ENOMEM.
  */
-int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step,
-			  struct mp_findings *out);
+int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step, struct mp_findings *out);
 
 /*
  * The uevents a step expected that did not come, then those that came

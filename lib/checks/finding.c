@@ -9,10 +9,14 @@
 #include "checks/finding.h"
 
 static const char *const kind_names[] = {
-	[MP_FIND_LEAK] = "leak",	   [MP_FIND_CORRUPTION] = "corruption",
-	[MP_FIND_ACCOUNTING] = "accounting", [MP_FIND_STATE] = "state",
-	[MP_FIND_KERNEL_LOG] = "kernel-log", [MP_FIND_UEVENT] = "uevent",
-	[MP_FIND_REFUSED] = "refused",	   [MP_FIND_INJECTED] = "injected",
+	[MP_FIND_LEAK] = "leak",
+	[MP_FIND_CORRUPTION] = "corruption",
+	[MP_FIND_ACCOUNTING] = "accounting",
+	[MP_FIND_STATE] = "state",
+	[MP_FIND_KERNEL_LOG] = "kernel-log",
+	[MP_FIND_UEVENT] = "uevent",
+	[MP_FIND_REFUSED] = "refused",
+	[MP_FIND_INJECTED] = "injected",
 };
 
 bool mp_finding_is_note(const struct mp_finding *f)
@@ -34,8 +38,8 @@ const char *mp_finding_kind_name(enum mp_finding_kind k)
 	return (unsigned)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
 }
 
-struct mp_finding *mp_findings_add(struct mp_findings *f, enum mp_finding_kind kind,
-				   int64_t block, const char *step, const char *fmt, ...)
+struct mp_finding *mp_findings_add(struct mp_findings *f, enum mp_finding_kind kind, int64_t block,
+				   const char *step, const char *fmt, ...)
 {
 	struct mp_finding *nv = realloc(f->v, (f->n + 1) * sizeof(*nv)), *x;
 	va_list ap;
@@ -110,9 +114,11 @@ struct json_object *mp_findings_to_json(const struct mp_findings *f)
 		const struct mp_finding *x = &f->v[i];
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "kind", json_object_new_string(mp_finding_kind_name(x->kind)));
+		json_object_object_add(o, "kind",
+				       json_object_new_string(mp_finding_kind_name(x->kind)));
 		json_object_object_add(o, "note", json_object_new_boolean(mp_finding_is_note(x)));
-		json_object_object_add(o, "block", x->block >= 0 ? json_object_new_int64(x->block) : NULL);
+		json_object_object_add(o, "block",
+				       x->block >= 0 ? json_object_new_int64(x->block) : NULL);
 		json_object_object_add(o, "pfn_first",
 				       x->have_pfn ? json_object_new_uint64(x->pfn_first) : NULL);
 		json_object_object_add(o, "pfn_last",

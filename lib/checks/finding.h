@@ -24,24 +24,24 @@ enum mp_finding_kind {
 	MP_FIND_KERNEL_LOG,
 	MP_FIND_UEVENT,
 	/* notes, not findings: printed, never counted, never exit 1 */
-	MP_FIND_REFUSED,	/* the kernel refused an offline or removal (an outcome) */
-	MP_FIND_INJECTED,	/* what memplug was told it injected (hwpoison) */
+	MP_FIND_REFUSED,  /* the kernel refused an offline or removal (an outcome) */
+	MP_FIND_INJECTED, /* what memplug was told it injected (hwpoison) */
 };
 
 const char *mp_finding_kind_name(enum mp_finding_kind k);
 
 struct mp_finding {
 	enum mp_finding_kind kind;
-	int64_t block;			/* -1: none */
+	int64_t block; /* -1: none */
 	bool have_pfn;
-	uint64_t pfn_first, pfn_last;	/* inclusive */
+	uint64_t pfn_first, pfn_last; /* inclusive */
 	char what[200];
 	bool have_numbers;
 	int64_t expected, seen;
-	char unit[16];			/* "pages", "kB", "bytes" */
+	char unit[16]; /* "pages", "kB", "bytes" */
 	bool pmd_sized;
 	char step[64];
-	char *text;			/* kernel log text, malloc'ed */
+	char *text; /* kernel log text, malloc'ed */
 };
 
 struct mp_findings {
@@ -49,9 +49,8 @@ struct mp_findings {
 	struct mp_finding *v;
 };
 
-struct mp_finding *mp_findings_add(struct mp_findings *f, enum mp_finding_kind kind,
-				   int64_t block, const char *step, const char *fmt, ...)
-	_printf_(5, 6);
+struct mp_finding *mp_findings_add(struct mp_findings *f, enum mp_finding_kind kind, int64_t block,
+				   const char *step, const char *fmt, ...) _printf_(5, 6);
 /* The numbers (expected, seen, unit) and the PFNs of one; x may be NULL
  * (mp_findings_add failed), then they do nothing. */
 void mp_finding_numbers(struct mp_finding *x, int64_t expected, int64_t seen, const char *unit);

@@ -25,10 +25,10 @@
 
 /* The least-squares line y = intercept + slope * i through (i, y[i]). */
 struct mp_slope {
-	size_t n;		/* points */
-	double slope;		/* per point (cycle) */
-	double intercept;	/* at i = 0 */
-	double r2;		/* the share of y's variance the line explains; 0 when y is flat */
+	size_t n;	  /* points */
+	double slope;	  /* per point (cycle) */
+	double intercept; /* at i = 0 */
+	double r2;	  /* the share of y's variance the line explains; 0 when y is flat */
 };
 
 /* Fit the line through y[0..n-1]; -EINVAL for fewer than MP_SLOPE_MIN_POINTS. */

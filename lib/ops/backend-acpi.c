@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/timeout.h"
 #include "ops/backend.h"
 #include "sensors/origin.h"
-#include "base/timeout.h"
 #include "sensors/uevent.h"
 
 static int acpi_probe(struct mp_backend *be)

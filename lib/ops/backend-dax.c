@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ops/backend.h"
 #include "base/timeout.h"
+#include "ops/backend.h"
 
 #define DAX_DEVS "/sys/bus/dax/devices"
 #define KMEM "/sys/bus/dax/drivers/kmem"
@@ -26,7 +26,8 @@ static int dax_probe(struct mp_backend *be)
 {
 	if (mp_exists(be->root, DAX_DEVS) != 1) {
 		snprintf(be->why, sizeof(be->why),
-			 "no %s: no device-dax here (modules device_dax, dax_pmem, kmem)", DAX_DEVS);
+			 "no %s: no device-dax here (modules device_dax, dax_pmem, kmem)",
+			 DAX_DEVS);
 		return -ENODEV;
 	}
 	if (mp_exists(be->root, KMEM) != 1) {
@@ -56,7 +57,8 @@ static int dax_range(struct mp_backend *be, const char *name, struct mp_device *
 	if (r == 0)
 		r = mp_read_u64(be->root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
 	if (r < 0 || !bs || !size || start + size < start) {
-		snprintf(be->why, sizeof(be->why), "%.63s: cannot read its resource and size", name);
+		snprintf(be->why, sizeof(be->why), "%.63s: cannot read its resource and size",
+			 name);
 		return r < 0 ? r : -EBADMSG;
 	}
 	end = (start + size) / bs * bs;
@@ -81,8 +83,7 @@ static bool bound_to(struct mp_backend *be, const char *name, const char *driver
 }
 
 /* Write the instance name to a driver's file (bind, unbind, new_id, remove_id). */
-static int drv_write(struct mp_backend *be, const char *driver, const char *file,
-		     const char *name)
+static int drv_write(struct mp_backend *be, const char *driver, const char *file, const char *name)
 {
 	char path[256];
 
@@ -166,7 +167,8 @@ static int dax_add(struct mp_backend *be, uint64_t size, const struct mp_add_opt
 		return r;
 	if (size && size != out->size) {
 		snprintf(be->why, sizeof(be->why), "%s gives %s in whole blocks, not %s", name,
-			 mp_human_size(out->size, h, sizeof(h)), mp_human_size(size, h2, sizeof(h2)));
+			 mp_human_size(out->size, h, sizeof(h)),
+			 mp_human_size(size, h2, sizeof(h2)));
 		return -EINVAL;
 	}
 	if (bound_to(be, name, KMEM)) {
@@ -208,8 +210,9 @@ static int dax_remove(struct mp_backend *be, const struct mp_device *dev)
 	}
 	r = drv_write(be, KMEM, "unbind", dev->id);
 	if (r < 0) {
-		snprintf(be->why, sizeof(be->why), "unbind %s from kmem: %s (are its blocks offline?)",
-			 dev->id, strerror(-r));
+		snprintf(be->why, sizeof(be->why),
+			 "unbind %s from kmem: %s (are its blocks offline?)", dev->id,
+			 strerror(-r));
 		return r;
 	}
 	/* kmem keeps the id from new_id: drop it, so that a rescan does not bind it again */

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ops/backend.h"
 #include "base/timeout.h"
+#include "ops/backend.h"
 
 #define PROBE MP_SYS_MEMORY "/probe"
 
@@ -34,7 +34,8 @@ static int probe_add(struct mp_backend *be, uint64_t size, const struct mp_add_o
 	int r;
 
 	if (!o->addr) {
-		snprintf(be->why, sizeof(be->why), "probe needs --addr: the kernel does not choose");
+		snprintf(be->why, sizeof(be->why),
+			 "probe needs --addr: the kernel does not choose");
 		return -EINVAL;
 	}
 	r = mp_read_u64(be->root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
@@ -46,7 +47,8 @@ static int probe_add(struct mp_backend *be, uint64_t size, const struct mp_add_o
 	snprintf(val, sizeof(val), "0x%" PRIx64, o->addr);
 	r = mp_write_str_timeout(be->root, PROBE, val, (unsigned)be->timeout_ms, NULL);
 	if (r < 0) {
-		snprintf(be->why, sizeof(be->why), "write of %s to %s: %s", val, PROBE, strerror(-r));
+		snprintf(be->why, sizeof(be->why), "write of %s to %s: %s", val, PROBE,
+			 strerror(-r));
 		return r;
 	}
 	*out = (struct mp_device){ .type = MP_DEV_OTHER, .addr = o->addr, .size = size, .node = -1 };

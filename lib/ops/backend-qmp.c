@@ -26,7 +26,7 @@
 
 struct qmp_priv {
 	struct mp_qmp *q;
-	unsigned n;	/* the next device number of this process */
+	unsigned n; /* the next device number of this process */
 };
 
 /* How often a virtio-mem resize is polled. */
@@ -108,8 +108,8 @@ static void qmp_close(struct mp_backend *be)
 
 /* ---- query-memory-devices ---------------------------------------------- */
 
-static int get_u64(struct json_object *data, const char *key, bool need, uint64_t *out,
-		   char *why, size_t len)
+static int get_u64(struct json_object *data, const char *key, bool need, uint64_t *out, char *why,
+		   size_t len)
 {
 	struct json_object *v;
 
@@ -129,8 +129,8 @@ static int get_u64(struct json_object *data, const char *key, bool need, uint64_
 	return 0;
 }
 
-static int get_str(struct json_object *data, const char *key, char *buf, size_t size,
-		   char *why, size_t len)
+static int get_str(struct json_object *data, const char *key, char *buf, size_t size, char *why,
+		   size_t len)
 {
 	struct json_object *v;
 	const char *s;
@@ -163,22 +163,25 @@ static int parse_device(struct json_object *o, struct mp_device *d, char *why, s
 
 	memset(d, 0, sizeof(*d));
 	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "type", &t) || !json_object_is_type(t, json_type_string) ||
+	    !json_object_object_get_ex(o, "type", &t) ||
+	    !json_object_is_type(t, json_type_string) ||
 	    !json_object_object_get_ex(o, "data", &data) ||
 	    !json_object_is_type(data, json_type_object)) {
-		snprintf(why, len, "query-memory-devices: an entry that is not "
+		snprintf(why, len,
+			 "query-memory-devices: an entry that is not "
 			 "{\"type\": STRING, \"data\": OBJECT}");
 		return -EBADMSG;
 	}
 	type = json_object_get_string(t);
-	d->type = !strcmp(type, "dimm")	      ? MP_DEV_DIMM
+	d->type = !strcmp(type, "dimm")		? MP_DEV_DIMM
 		  : !strcmp(type, "virtio-mem") ? MP_DEV_VIRTIO_MEM
 						: MP_DEV_OTHER;
 	r = get_str(data, "id", d->id, sizeof(d->id), why, len);
 	if (!r)
 		r = get_str(data, "memdev", d->memdev, sizeof(d->memdev), why, len);
 	if (!r)
-		r = get_u64(data, json_object_object_get_ex(data, "memaddr", NULL) ? "memaddr" : "addr",
+		r = get_u64(data,
+			    json_object_object_get_ex(data, "memaddr", NULL) ? "memaddr" : "addr",
 			    d->type != MP_DEV_OTHER, &d->addr, why, len);
 	if (!r)
 		r = get_u64(data, "size", d->type != MP_DEV_OTHER, &d->size, why, len);
@@ -224,8 +227,7 @@ int mp_qmp_parse_memory_devices(struct json_object *ret, struct mp_device **devs
 	return 0;
 }
 
-static int query_devices(struct mp_backend *be, int timeout_ms, struct mp_device **devs,
-			 size_t *n)
+static int query_devices(struct mp_backend *be, int timeout_ms, struct mp_device **devs, size_t *n)
 {
 	struct qmp_priv *p = be->priv;
 	struct json_object *ret;
@@ -464,9 +466,11 @@ static int dimm_remove(struct mp_backend *be, const struct mp_device *dev)
 
 		r = mp_qmp_wait_event(p->q, NULL, removal_event, &rm, left(deadline), &ev);
 		if (r == -ETIMEDOUT)
-			return fail(be, r, "device_del %s: no DEVICE_DELETED within %d ms (the guest "
+			return fail(be, r,
+				    "device_del %s: no DEVICE_DELETED within %d ms (the guest "
 				    "did not eject it: no ACPI OS running, or its memory could not "
-				    "be offlined)", dev->id, be->timeout_ms);
+				    "be offlined)",
+				    dev->id, be->timeout_ms);
 		if (r < 0)
 			return fail_qmp(be, r);
 		name = json_object_get_string(json_object_object_get(ev, "event"));
@@ -483,9 +487,10 @@ static int dimm_remove(struct mp_backend *be, const struct mp_device *dev)
 		mp_logf(be->log, MP_LOG_DEBUG, "qmp: %s", json_object_to_json_string(ev));
 		json_object_put(ev);
 		if (st != 0 && st != 0x84)
-			return fail(be, -EBUSY, "device_del %s: the guest refused to eject it: ACPI "
-				    "_OST status 0x%" PRIx64 " (%s)", dev->id, (uint64_t)st,
-				    ost_status(st));
+			return fail(be, -EBUSY,
+				    "device_del %s: the guest refused to eject it: ACPI "
+				    "_OST status 0x%" PRIx64 " (%s)",
+				    dev->id, (uint64_t)st, ost_status(st));
 	}
 	mp_logf(be->log, MP_LOG_INFO, "qmp: %s deleted after %" PRId64 " ms", dev->id,
 		mp_qmp_now_ms() - start);
@@ -509,8 +514,9 @@ static int vmem_resize(struct mp_backend *be, const struct mp_device *dev, uint6
 		return fail(be, -ENOSPC, "%s: %" PRIu64 " bytes requested, max-size is %" PRIu64,
 			    dev->id, want, dev->max_size);
 	if (dev->block_size && want % dev->block_size)
-		return fail(be, -EINVAL, "%s: %" PRIu64 " is not a multiple of its block-size %"
-			    PRIu64, dev->id, want, dev->block_size);
+		return fail(be, -EINVAL,
+			    "%s: %" PRIu64 " is not a multiple of its block-size %" PRIu64, dev->id,
+			    want, dev->block_size);
 	snprintf(path, sizeof(path), "/machine/peripheral/%s", dev->id);
 	args = json_object_new_object();
 	json_object_object_add(args, "path", json_object_new_string(path));
@@ -530,7 +536,8 @@ static int vmem_resize(struct mp_backend *be, const struct mp_device *dev, uint6
 		if (now->size == want)
 			break;
 		if (mp_qmp_now_ms() >= deadline)
-			return fail(be, -ETIMEDOUT, "%s: size %" PRIu64 ", not the requested %" PRIu64
+			return fail(be, -ETIMEDOUT,
+				    "%s: size %" PRIu64 ", not the requested %" PRIu64
 				    " after %d ms (is the guest's virtio_mem driver running?)",
 				    dev->id, now->size, want, be->timeout_ms);
 		/* wakes up early on MEMORY_DEVICE_SIZE_CHANGE */
@@ -574,7 +581,8 @@ static int vmem_remove(struct mp_backend *be, const struct mp_device *d)
 	r = find_device(be, deadline, d->id, MP_DEV_VIRTIO_MEM, &dev);
 	if (r < 0)
 		return r;
-	return vmem_resize(be, &dev, dev.requested_size > d->size ? dev.requested_size - d->size : 0,
+	return vmem_resize(be, &dev,
+			   dev.requested_size > d->size ? dev.requested_size - d->size : 0,
 			   deadline, &now);
 }
 
@@ -616,7 +624,7 @@ static int qmp_remove(struct mp_backend *be, const struct mp_device *dev)
 		r = find_device(be, mp_qmp_now_ms() + be->timeout_ms, dev->id, MP_DEV_ANY, &found);
 		if (r < 0)
 			return r;
-		found.size = dev->size;	/* virtio-mem: what to take back */
+		found.size = dev->size; /* virtio-mem: what to take back */
 		dev = &found;
 	}
 	switch (dev->type) {

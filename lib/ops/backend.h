@@ -23,10 +23,10 @@
 #include "base/path.h"
 
 enum mp_dev_type {
-	MP_DEV_ANY = 0,		/* in mp_add_opts: the backend's default */
-	MP_DEV_DIMM,		/* pc-dimm (QMP type "dimm") */
+	MP_DEV_ANY = 0, /* in mp_add_opts: the backend's default */
+	MP_DEV_DIMM,	/* pc-dimm (QMP type "dimm") */
 	MP_DEV_VIRTIO_MEM,
-	MP_DEV_OTHER,		/* nvdimm, virtio-pmem, sgx-epc, ...: listed, not driven */
+	MP_DEV_OTHER, /* nvdimm, virtio-pmem, sgx-epc, ...: listed, not driven */
 };
 
 /* "dimm", "virtio-mem", "other" */
@@ -44,11 +44,11 @@ const char *mp_dev_type_name(enum mp_dev_type t);
  */
 struct mp_device {
 	enum mp_dev_type type;
-	char id[64];		/* the device id (QEMU's "id"; "" when it has none) */
-	char memdev[64];	/* its memory backend object, without "/objects/" */
-	uint64_t addr;		/* first byte */
-	uint64_t size;		/* bytes */
-	int node;		/* NUMA node, -1 unknown */
+	char id[64];	 /* the device id (QEMU's "id"; "" when it has none) */
+	char memdev[64]; /* its memory backend object, without "/objects/" */
+	uint64_t addr;	 /* first byte */
+	uint64_t size;	 /* bytes */
+	int node;	 /* NUMA node, -1 unknown */
 	/* virtio-mem only */
 	uint64_t requested_size, max_size, block_size;
 };
@@ -61,22 +61,23 @@ int mp_device_blocks(const struct mp_device *d, uint64_t block_size, uint64_t *f
 		     uint64_t *last);
 
 struct mp_add_opts {
-	enum mp_dev_type type;	/* MP_DEV_ANY: the backend's default (qmp: dimm) */
-	uint64_t addr;		/* 0: the backend (QEMU) chooses */
-	int node;		/* -1: default */
-	const char *id;		/* virtio-mem: the device to grow; NULL: the first one */
-	int memmap_on_memory;	/* dax: set the instance's attribute to 0 or 1; -1: keep */
+	enum mp_dev_type type; /* MP_DEV_ANY: the backend's default (qmp: dimm) */
+	uint64_t addr;	       /* 0: the backend (QEMU) chooses */
+	int node;	       /* -1: default */
+	const char *id;	       /* virtio-mem: the device to grow; NULL: the first one */
+	int memmap_on_memory;  /* dax: set the instance's attribute to 0 or 1; -1: keep */
 	/*
 	 * Changes a setting for the backend, journaled so that it is written
 	 * back at the end (mp_session_set_attr); NULL: the backend changes none.
 	 */
-	int (*set_attr)(void *userdata, const char *path, const char *value, char *why,
-			size_t len);
+	int (*set_attr)(void *userdata, const char *path, const char *value, char *why, size_t len);
 	void *userdata;
 };
 #define MP_ADD_OPTS_INIT                                                                       \
-	{ .type = MP_DEV_ANY, .addr = 0, .node = -1, .id = NULL, .memmap_on_memory = -1,       \
-	  .set_attr = NULL, .userdata = NULL }
+	{                                                                                      \
+		.type = MP_DEV_ANY, .addr = 0, .node = -1, .id = NULL, .memmap_on_memory = -1, \
+		.set_attr = NULL, .userdata = NULL                                             \
+	}
 
 struct mp_backend;
 
@@ -97,12 +98,12 @@ struct mp_backend_ops {
 
 struct mp_backend {
 	const struct mp_backend_ops *ops;
-	const struct mp_root *root;	/* borrowed; /dev and /sys are found through it */
-	const struct mp_log *log;	/* borrowed */
-	const char *target;	/* backend-specific; qmp: socket or port path, NULL = find */
-	int timeout_ms;		/* bound on one operation */
-	void *priv;		/* the backend's state */
-	char why[512];		/* one-line reason of the last failure */
+	const struct mp_root *root; /* borrowed; /dev and /sys are found through it */
+	const struct mp_log *log;   /* borrowed */
+	const char *target;	    /* backend-specific; qmp: socket or port path, NULL = find */
+	int timeout_ms;		    /* bound on one operation */
+	void *priv;		    /* the backend's state */
+	char why[512];		    /* one-line reason of the last failure */
 };
 
 /* ---- the table of backends (backends.c) ---- */

@@ -53,7 +53,7 @@ int mp_backend_open(struct mp_backend *be, const char *name, const struct mp_roo
 	}
 	r = be->ops->probe ? be->ops->probe(be) : 0;
 	if (r < 0)
-		mp_backend_close(be);	/* what probe set up */
+		mp_backend_close(be); /* what probe set up */
 	return r;
 }
 

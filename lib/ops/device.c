@@ -25,10 +25,9 @@ static void uevents_freep(struct mp_uevents **u)
 #define _cleanup_uevents_ _cleanup_(uevents_freep)
 
 /* Where a change stopped and why; returns r. */
-static int stop(struct mp_device_change *c, enum mp_device_stage stage, int r, const char *fmt,
-		...) _printf_(4, 5);
-static int stop(struct mp_device_change *c, enum mp_device_stage stage, int r, const char *fmt,
-		...)
+static int stop(struct mp_device_change *c, enum mp_device_stage stage, int r, const char *fmt, ...)
+	_printf_(4, 5);
+static int stop(struct mp_device_change *c, enum mp_device_stage stage, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -70,7 +69,8 @@ static int await_blocks(struct mp_uevents *u, const struct mp_root *root, bool p
 			    mp_dev_type_name(d->type), d->id, d->addr, c->first, c->last);
 	if (r < 0)
 		return stop(c, MP_DEVICE_WAIT, r,
-			    "removed %s, but memory%" PRIu64 "-%" PRIu64 " still there after the timeout",
+			    "removed %s, but memory%" PRIu64 "-%" PRIu64
+			    " still there after the timeout",
 			    d->id, c->first, c->last);
 	return 0;
 }
@@ -181,7 +181,7 @@ static int add_back(struct mp_backend *b, const struct mp_device_ref *ref, unsig
 		o.id = ref->id;
 	}
 	if (!strcmp(b->ops->name, "dax"))
-		b->target = ref->id;	/* the instance, given to kmem again */
+		b->target = ref->id; /* the instance, given to kmem again */
 	r = mp_device_add(b, NULL, ref->size, &o, timeout_ms, &c);
 	if (c.stage == MP_DEVICE_BACKEND)
 		snprintf(why, len, "%s", b->why);
@@ -196,7 +196,9 @@ static int add_back(struct mp_backend *b, const struct mp_device_ref *ref, unsig
 /* Remove a device the session added, as the journal names it. */
 static int take_away(struct mp_backend *b, const struct mp_device_ref *ref, char *why, size_t len)
 {
-	struct mp_device d = { .type = MP_DEV_ANY, .addr = ref->addr, .size = ref->size,
+	struct mp_device d = { .type = MP_DEV_ANY,
+			       .addr = ref->addr,
+			       .size = ref->size,
 			       .node = -1 };
 	int r;
 

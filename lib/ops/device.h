@@ -17,21 +17,21 @@
 
 /* Where an add or a remove stopped. */
 enum mp_device_stage {
-	MP_DEVICE_DONE,		/* changed, its blocks came or went */
-	MP_DEVICE_WATCH,	/* the uevent monitor did not start: nothing changed */
-	MP_DEVICE_JOURNAL,	/* the removal could not be journaled: nothing changed */
-	MP_DEVICE_BACKEND,	/* the backend failed (be->why): nothing changed */
-	MP_DEVICE_RANGE,	/* changed, but which blocks is not known */
-	MP_DEVICE_WAIT,		/* changed, but its blocks did not come or go in time */
+	MP_DEVICE_DONE,	   /* changed, its blocks came or went */
+	MP_DEVICE_WATCH,   /* the uevent monitor did not start: nothing changed */
+	MP_DEVICE_JOURNAL, /* the removal could not be journaled: nothing changed */
+	MP_DEVICE_BACKEND, /* the backend failed (be->why): nothing changed */
+	MP_DEVICE_RANGE,   /* changed, but which blocks is not known */
+	MP_DEVICE_WAIT,	   /* changed, but its blocks did not come or go in time */
 };
 
 /* What became of an add or a remove. */
 struct mp_device_change {
 	enum mp_device_stage stage;
-	struct mp_device dev;	/* what was added, or removed */
-	uint64_t first, last;	/* its blocks, from MP_DEVICE_WAIT on */
-	int journal_err;	/* add: -errno when the journal missed the device (it stays added) */
-	char why[640];		/* the reason, a line to print as it is */
+	struct mp_device dev; /* what was added, or removed */
+	uint64_t first, last; /* its blocks, from MP_DEVICE_WAIT on */
+	int journal_err;      /* add: -errno when the journal missed the device (it stays added) */
+	char why[640];	      /* the reason, a line to print as it is */
 };
 
 /*

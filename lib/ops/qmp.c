@@ -24,15 +24,15 @@
 struct mp_qmp {
 	int fd;
 	bool is_sock;
-	bool lenient;		/* resync at a line break after garbage (char devices) */
+	bool lenient; /* resync at a line break after garbage (char devices) */
 	const struct mp_log *log;
 	struct json_tokener *tok;
 	char rbuf[8192];
 	size_t rpos, rlen;
-	size_t msg_bytes;	/* bytes of the message being parsed */
-	bool partial;		/* some of a message has been read */
-	size_t skipped;		/* garbage bytes skipped in lenient mode */
-	int dead;		/* the error that made the connection unusable */
+	size_t msg_bytes; /* bytes of the message being parsed */
+	bool partial;	  /* some of a message has been read */
+	size_t skipped;	  /* garbage bytes skipped in lenient mode */
+	int dead;	  /* the error that made the connection unusable */
 	struct json_object *greeting;
 	struct json_object **events;
 	size_t nev;
@@ -180,8 +180,7 @@ size_t mp_qmp_pending_events(const struct mp_qmp *q)
 	return q->nev;
 }
 
-void mp_qmp_set_event_cb(struct mp_qmp *q, void (*cb)(struct json_object *ev, void *arg),
-			 void *arg)
+void mp_qmp_set_event_cb(struct mp_qmp *q, void (*cb)(struct json_object *ev, void *arg), void *arg)
 {
 	q->event_cb = cb;
 	q->event_arg = arg;
@@ -230,7 +229,8 @@ static int write_all(struct mp_qmp *q, const char *s, size_t len, int64_t deadli
 			continue;
 		if (w < 0 && errno != EAGAIN) {
 			if (errno == EPIPE || errno == ECONNRESET)
-				return fatal(q, fail(q, -ECONNRESET, "the peer closed the connection"));
+				return fatal(q, fail(q, -ECONNRESET,
+						     "the peer closed the connection"));
 			return fatal(q, fail(q, -errno, "write: %s", strerror(errno)));
 		}
 		r = wait_fd(q, POLLOUT, deadline);
@@ -284,8 +284,9 @@ static int parse_buffered(struct mp_qmp *q, struct json_object **out)
 			const char *nl = memchr(p, '\n', n);
 			size_t skip = nl ? (size_t)(nl - p) + 1 : n;
 
-			mp_logf(q->log, MP_LOG_DEBUG, "qmp: skipping %zu bytes that are not JSON: %s",
-				skip, excerpt(p, skip, ex, sizeof(ex)));
+			mp_logf(q->log, MP_LOG_DEBUG,
+				"qmp: skipping %zu bytes that are not JSON: %s", skip,
+				excerpt(p, skip, ex, sizeof(ex)));
 			q->skipped += skip;
 			q->rpos += skip;
 			continue;
@@ -308,10 +309,12 @@ static int read_msg(struct mp_qmp *q, int64_t deadline, struct json_object **out
 			return r < 0 ? r : 0;
 		q->rpos = q->rlen = 0;
 		/* a peer that never stops sending must not hold us past the deadline */
-		r = !first && mp_qmp_now_ms() >= deadline ? -ETIMEDOUT : wait_fd(q, POLLIN, deadline);
+		r = !first && mp_qmp_now_ms() >= deadline ? -ETIMEDOUT
+							  : wait_fd(q, POLLIN, deadline);
 		if (r == -ETIMEDOUT)
-			return fail(q, r, q->partial ? "only part of a message within the timeout"
-						     : "no answer within the timeout");
+			return fail(q, r,
+				    q->partial ? "only part of a message within the timeout"
+					       : "no answer within the timeout");
 		if (r < 0)
 			return fatal(q, fail(q, r, "poll: %s", strerror(-r)));
 		n = read(q->fd, q->rbuf, sizeof(q->rbuf));
@@ -322,8 +325,9 @@ static int read_msg(struct mp_qmp *q, int64_t deadline, struct json_object **out
 					     q->partial ? "the peer closed the connection in the "
 							  "middle of a message"
 							: "the peer closed the connection",
-					     q->is_sock ? "" : " (is the host side of the port "
-							       "connected?)"));
+					     q->is_sock ? ""
+							: " (is the host side of the port "
+							  "connected?)"));
 		if (n < 0)
 			return fatal(q, fail(q, -errno, "read: %s", strerror(errno)));
 		q->rlen = (size_t)n;
@@ -450,8 +454,8 @@ static int take_reply(struct mp_qmp *q, const char *cmd, json_type type, struct 
 	return r;
 }
 
-int mp_qmp_execute_type(struct mp_qmp *q, const char *cmd, struct json_object *args,
-			json_type type, struct json_object **reply, int timeout_ms)
+int mp_qmp_execute_type(struct mp_qmp *q, const char *cmd, struct json_object *args, json_type type,
+			struct json_object **reply, int timeout_ms)
 {
 	int64_t deadline = mp_qmp_now_ms() + deadline_of(timeout_ms);
 	struct json_object *req;
@@ -473,8 +477,8 @@ int mp_qmp_execute_type(struct mp_qmp *q, const char *cmd, struct json_object *a
 	if (args)
 		json_object_object_add(req, "arguments", json_object_get(args));
 	json_object_object_add(req, "id", json_object_new_string(q->want_id));
-	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(req,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	mp_logf(q->log, MP_LOG_DEBUG, "qmp: -> %s", s);
 	if (asprintf(&line, "%s\r\n", s) < 0) {
 		json_object_put(req);
@@ -614,8 +618,10 @@ static int handshake(struct mp_qmp *q, int greeting_ms, int64_t start, int timeo
 		mp_logf(q->log, MP_LOG_DEBUG, "qmp: greeting %s",
 			json_object_to_json_string(q->greeting));
 	else
-		mp_logf(q->log, MP_LOG_DEBUG, "qmp: no greeting within %d ms, "
-			"sending qmp_capabilities anyway", greeting_ms);
+		mp_logf(q->log, MP_LOG_DEBUG,
+			"qmp: no greeting within %d ms, "
+			"sending qmp_capabilities anyway",
+			greeting_ms);
 	left = timeout_ms - (int)(mp_qmp_now_ms() - start);
 	r = mp_qmp_execute(q, "qmp_capabilities", NULL, NULL, left > 0 ? left : 0);
 	if (r == -EOPNOTSUPP && strstr(q->why, "already")) {
@@ -626,8 +632,9 @@ static int handshake(struct mp_qmp *q, int greeting_ms, int64_t start, int timeo
 		size_t skipped = q->skipped;
 
 		fail(q, r, "no answer to qmp_capabilities within %d ms%s%s", timeout_ms,
-		     q->greeting ? "" : " and no greeting (no QMP server at the other end, "
-					"or another client holds it)",
+		     q->greeting ? ""
+				 : " and no greeting (no QMP server at the other end, "
+				   "or another client holds it)",
 		     skipped ? "; bytes that are not JSON were skipped" : "");
 	}
 	q->lenient = false;
@@ -742,10 +749,12 @@ int mp_qmp_open(const struct mp_root *root, const char *path, int timeout_ms,
 		}
 		r = mp_qmp_find_port(root, found, sizeof(found));
 		if (r < 0)
-			return fail(q, r, "no QMP port in this guest: no %s, and no "
+			return fail(q, r,
+				    "no QMP port in this guest: no %s, and no "
 				    "/sys/class/virtio-ports/*/name reading %s (give --qmp PATH)",
 				    mp_root_show(root, "/dev/virtio-ports/" MP_QMP_PORT_NAME, shown,
-						 sizeof(shown)), MP_QMP_PORT_NAME);
+						 sizeof(shown)),
+				    MP_QMP_PORT_NAME);
 		pfd = mp_open(root, found, O_PATH);
 		mp_root_show(root, found, shown, sizeof(shown));
 		mp_logf(log, MP_LOG_DEBUG, "qmp: found the QMP port %s", shown);
@@ -771,7 +780,8 @@ int mp_qmp_open(const struct mp_root *root, const char *path, int timeout_ms,
 		if (fd < 0)
 			return fail(q, fd, "cannot open %s: %s", shown, strerror(-fd));
 	} else {
-		return fail(q, -EINVAL, "%s is neither a unix socket nor a character device", shown);
+		return fail(q, -EINVAL, "%s is neither a unix socket nor a character device",
+			    shown);
 	}
 	q->fd = fd;
 	q->is_sock = S_ISSOCK(st.st_mode);

@@ -92,8 +92,8 @@ static inline void mp_qmp_freep(struct mp_qmp **q)
  */
 int mp_qmp_execute(struct mp_qmp *q, const char *cmd, struct json_object *args,
 		   struct json_object **reply, int timeout_ms);
-int mp_qmp_execute_type(struct mp_qmp *q, const char *cmd, struct json_object *args,
-			json_type type, struct json_object **reply, int timeout_ms);
+int mp_qmp_execute_type(struct mp_qmp *q, const char *cmd, struct json_object *args, json_type type,
+			struct json_object **reply, int timeout_ms);
 int mp_qmp_execute_str(struct mp_qmp *q, const char *cmd, const char *args_json,
 		       struct json_object **reply, int timeout_ms);
 

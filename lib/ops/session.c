@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/timeout.h"
 #include "ops/session.h"
 #include "sensors/origin.h"
-#include "base/timeout.h"
 
 #define MP_RUN_DIR "/run"
 #define MP_LOCK_FILE MP_RUN_DIR "/memplug.lock"
@@ -36,10 +36,9 @@ const char *mp_target_name(enum mp_target t)
 }
 
 static const char *const outcome_names[] = {
-	[MP_DONE] = "done",	     [MP_ALREADY] = "already",	 [MP_DRY_RUN] = "dry-run",
-	[MP_REFUSED] = "refused",    [MP_FAILED] = "failed",	 [MP_RACE] = "race",
-	[MP_TIMEOUT] = "timeout",    [MP_INTERRUPTED] = "interrupted",
-	[MP_WRONG] = "wrong",
+	[MP_DONE] = "done",	  [MP_ALREADY] = "already",	    [MP_DRY_RUN] = "dry-run",
+	[MP_REFUSED] = "refused", [MP_FAILED] = "failed",	    [MP_RACE] = "race",
+	[MP_TIMEOUT] = "timeout", [MP_INTERRUPTED] = "interrupted", [MP_WRONG] = "wrong",
 };
 
 const char *mp_outcome_name(enum mp_outcome o)
@@ -57,7 +56,7 @@ struct mp_session {
 	size_t njournal;
 	struct mp_origin *origins;
 	size_t norigins;
-	uint64_t *added;		/* blocks that appeared through this session */
+	uint64_t *added; /* blocks that appeared through this session */
 	size_t nadded;
 };
 
@@ -72,7 +71,7 @@ int mp_session_signals(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;	/* no SA_RESTART: a blocked write returns EINTR */
+	sa.sa_handler = on_stop; /* no SA_RESTART: a blocked write returns EINTR */
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		if (sigaction(sigs[i], &sa, NULL) < 0)
@@ -206,7 +205,8 @@ int mp_journal_parse(const char *buf, size_t len, struct mp_journal_entry **out,
 		line[ll] = '\0';
 		r = journal_line(line, &v, &nv);
 		if (r == -EBADMSG)
-			snprintf(why, wlen, "journal line %u: cannot parse \"%.80s\"", lineno, line);
+			snprintf(why, wlen, "journal line %u: cannot parse \"%.80s\"", lineno,
+				 line);
 		else if (r < 0)
 			snprintf(why, wlen, "journal line %u: %s", lineno, strerror(-r));
 	}
@@ -367,7 +367,7 @@ void mp_session_free(struct mp_session *s)
 			mp_unlink(s->root, MP_JOURNAL_FILE);
 	}
 	if (s->lock_fd >= 0)
-		close(s->lock_fd);	/* releases the flock */
+		close(s->lock_fd); /* releases the flock */
 	free(s->journal);
 	free(s->origins);
 	free(s->added);
@@ -431,7 +431,8 @@ int mp_session_set_attr(struct mp_session *s, const char *path, const char *valu
 	if (value && !strcmp(old, value))
 		return 0;
 	if (!old[0] || strlen(old) >= sizeof(e.value) || strpbrk(old, " \t\n")) {
-		snprintf(why, len, "%s holds \"%.40s\", which could not be written back", path, old);
+		snprintf(why, len, "%s holds \"%.40s\", which could not be written back", path,
+			 old);
 		return -EINVAL;
 	}
 	snprintf(e.path, sizeof(e.path), "%s", path);
@@ -530,7 +531,8 @@ int mp_block_set(struct mp_session *s, uint64_t id, enum mp_target target, struc
 		st->outcome = MP_REFUSED;
 		st->after = st->before;
 		snprintf(st->why, sizeof(st->why),
-			 "memory%" PRIu64 " was there at boot; --allow-boot-memory offlines it", id);
+			 "memory%" PRIu64 " was there at boot; --allow-boot-memory offlines it",
+			 id);
 		return -EPERM;
 	}
 	if (s->opts.dry_run) {
@@ -635,8 +637,8 @@ static int undo_state(struct mp_session *s, const struct mp_journal_entry *e)
 	if (r < 0 || now == MP_STATE_UNKNOWN) {
 		/* never write to a block whose state cannot be told */
 		mp_logf(s->log, MP_LOG_ERR,
-			"memory%" PRIu64 ": cannot read its state (%s); not restored to %s", e->block,
-			r < 0 ? strerror(-r) : "unknown", mp_target_name(t));
+			"memory%" PRIu64 ": cannot read its state (%s); not restored to %s",
+			e->block, r < 0 ? strerror(-r) : "unknown", mp_target_name(t));
 		return r < 0 ? r : -EIO;
 	}
 	if (reached(t, now) && (!is_online(t) || zone_ok(t, zones)))
@@ -728,7 +730,7 @@ static bool waits(const struct mp_session *s, size_t i)
 
 int mp_session_restore(struct mp_session *s)
 {
-	static int (*const undo[])(struct mp_session *s, const struct mp_journal_entry *e) = {
+	static int (*const undo[])(struct mp_session * s, const struct mp_journal_entry *e) = {
 		[MP_J_STATE] = undo_state,
 		[MP_J_DEVICE] = undo_device,
 		[MP_J_REMOVED] = undo_removed,

@@ -11,31 +11,31 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sensors/block.h"
 #include "base/log.h"
 #include "base/path.h"
+#include "sensors/block.h"
 
 /* The words the state file takes. */
 enum mp_target {
-	MP_ONLINE,		/* "online": the kernel picks the zone */
-	MP_ONLINE_KERNEL,	/* "online_kernel" */
-	MP_ONLINE_MOVABLE,	/* "online_movable" */
-	MP_OFFLINE,		/* "offline" */
+	MP_ONLINE,	   /* "online": the kernel picks the zone */
+	MP_ONLINE_KERNEL,  /* "online_kernel" */
+	MP_ONLINE_MOVABLE, /* "online_movable" */
+	MP_OFFLINE,	   /* "offline" */
 };
 
 const char *mp_target_name(enum mp_target t);
 
 /* What became of one step. */
 enum mp_outcome {
-	MP_DONE,		/* written, read back as asked */
-	MP_ALREADY,		/* was so already: nothing written */
-	MP_DRY_RUN,		/* --dry-run: nothing written */
-	MP_REFUSED,		/* not attempted (boot memory, ...) */
-	MP_FAILED,		/* the kernel said no (EBUSY, EINVAL, ...): an outcome, not a bug */
-	MP_RACE,		/* the write failed but the block is as asked: someone else did it */
-	MP_TIMEOUT,		/* the write did not finish within the timeout */
-	MP_INTERRUPTED,		/* a signal stopped it */
-	MP_WRONG,		/* written, but the read-back is not what was asked: a finding */
+	MP_DONE,	/* written, read back as asked */
+	MP_ALREADY,	/* was so already: nothing written */
+	MP_DRY_RUN,	/* --dry-run: nothing written */
+	MP_REFUSED,	/* not attempted (boot memory, ...) */
+	MP_FAILED,	/* the kernel said no (EBUSY, EINVAL, ...): an outcome, not a bug */
+	MP_RACE,	/* the write failed but the block is as asked: someone else did it */
+	MP_TIMEOUT,	/* the write did not finish within the timeout */
+	MP_INTERRUPTED, /* a signal stopped it */
+	MP_WRONG,	/* written, but the read-back is not what was asked: a finding */
 };
 
 const char *mp_outcome_name(enum mp_outcome o);
@@ -44,12 +44,12 @@ struct mp_step {
 	uint64_t block;
 	enum mp_target target;
 	enum mp_outcome outcome;
-	int err;			/* -errno of the write, 0 */
+	int err; /* -errno of the write, 0 */
 	uint64_t elapsed_ns;
 	enum mp_state before, after;
 	char zones_before[MP_ZONES_LEN];
 	char zones_after[MP_ZONES_LEN];
-	char why[160];			/* for REFUSED and WRONG: the reason */
+	char why[160]; /* for REFUSED and WRONG: the reason */
 };
 
 /* A device this session added (restored by removing it). */
@@ -89,11 +89,11 @@ int mp_journal_parse(const char *buf, size_t len, struct mp_journal_entry **out,
 		     char *why, size_t wlen);
 
 struct mp_session_opts {
-	unsigned timeout_ms;		/* every write; 0: none */
+	unsigned timeout_ms; /* every write; 0: none */
 	bool dry_run;
 	bool allow_boot_memory;
-	bool recover;			/* take over an unfinished journal (memplug restore) */
-	bool no_restore;		/* the caller keeps the end state (not used here) */
+	bool recover;	 /* take over an unfinished journal (memplug restore) */
+	bool no_restore; /* the caller keeps the end state (not used here) */
 	/* removes a device for restore; NULL when the session adds none */
 	int (*remove_device)(void *userdata, const struct mp_device_ref *dev, char *why,
 			     size_t len);
@@ -102,8 +102,7 @@ struct mp_session_opts {
 	 * undone; returning 1 (with why) says it cannot be here, and it stays
 	 * removed
 	 */
-	int (*readd_device)(void *userdata, const struct mp_device_ref *dev, char *why,
-			    size_t len);
+	int (*readd_device)(void *userdata, const struct mp_device_ref *dev, char *why, size_t len);
 	void *userdata;
 };
 

@@ -15,12 +15,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sensors/kpf.h"
 #include "base/timeout.h"
 #include "ops/workload.h"
+#include "sensors/kpf.h"
 
 #ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
 #endif
 #ifndef MAP_HUGE_2MB
 #define MAP_HUGE_2MB (21 << 26)
@@ -30,7 +30,9 @@
 #define PM_PFN_MASK ((UINT64_C(1) << 55) - 1)
 
 static const char *const kind_names[] = {
-	[MP_WL_4K] = "4k", [MP_WL_THP] = "thp", [MP_WL_HUGETLB] = "hugetlb",
+	[MP_WL_4K] = "4k",
+	[MP_WL_THP] = "thp",
+	[MP_WL_HUGETLB] = "hugetlb",
 };
 
 const char *mp_wl_kind_name(enum mp_wl_kind k)
@@ -100,7 +102,7 @@ int mp_wl_verify(const void *buf, size_t len, size_t page_size, uint64_t seed,
 				bad->expected = eb[k];
 				bad->found = gb[k];
 			}
-			break;	/* the next page */
+			break; /* the next page */
 		}
 	}
 	return bad->bad_pages ? -EILSEQ : 0;
@@ -140,7 +142,7 @@ struct reply {
 struct mp_wl {
 	struct mp_wl_opts o;
 	pid_t pid;
-	int to, from;		/* request and reply pipes */
+	int to, from; /* request and reply pipes */
 	uint64_t bytes;
 };
 
@@ -151,7 +153,7 @@ struct child {
 	size_t ps;
 	char *mem;
 	uint64_t len;
-	uint64_t *pfn;		/* per base page, at the last placement; 0 unknown */
+	uint64_t *pfn; /* per base page, at the last placement; 0 unknown */
 };
 
 static int child_map(struct child *c, char *why, size_t wlen)
@@ -185,7 +187,8 @@ static int child_map(struct child *c, char *why, size_t wlen)
 			munmap(raw, (size_t)(p - raw));
 		if ((uint64_t)(p - raw) < slack)
 			munmap(p + c->len, (size_t)(slack - (uint64_t)(p - raw)));
-		if (madvise(p, c->len, c->o.kind == MP_WL_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) < 0) {
+		if (madvise(p, c->len, c->o.kind == MP_WL_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) <
+		    0) {
 			snprintf(why, wlen, "madvise %s: %s",
 				 c->o.kind == MP_WL_THP ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE",
 				 strerror(errno));
@@ -207,7 +210,8 @@ static int child_map(struct child *c, char *why, size_t wlen)
 		numa_bitmask_setbit(m, (unsigned)c->o.node);
 		if (mbind(p, c->len, MPOL_BIND, m->maskp, m->size + 1, 0) < 0) {
 			r = -errno;
-			snprintf(why, wlen, "mbind MPOL_BIND node %d: %s", c->o.node, strerror(errno));
+			snprintf(why, wlen, "mbind MPOL_BIND node %d: %s", c->o.node,
+				 strerror(errno));
 		}
 		numa_free_nodemask(m);
 		if (r < 0)
@@ -484,7 +488,8 @@ int mp_wl_start(const struct mp_root *root, const struct mp_wl_opts *o, struct m
 		return r;
 	}
 	{
-		uint64_t a = o->kind == MP_WL_4K ? (uint64_t)sysconf(_SC_PAGESIZE) : MP_WL_HUGE_SIZE;
+		uint64_t a = o->kind == MP_WL_4K ? (uint64_t)sysconf(_SC_PAGESIZE)
+						 : MP_WL_HUGE_SIZE;
 
 		w->bytes = (o->size + a - 1) / a * a;
 	}

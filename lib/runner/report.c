@@ -6,9 +6,9 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "runner/report.h"
 #include "base/timeout.h"
 #include "base/util.h"
+#include "runner/report.h"
 
 void mp_report_init(struct mp_report *rep, uint64_t seed, const char *kernel,
 		    const struct mp_run *r)
@@ -99,7 +99,8 @@ int mp_report_print_text(const struct mp_report *rep, FILE *f)
 	fprintf(f, "%-12s %7s %9s %9s\n", "scenario", "steps", "seconds", "findings");
 	for (size_t i = 0; i < rep->nsc; i++)
 		fprintf(f, "%-12s %7u %9.1f %9zu\n", rep->sc[i].name, rep->sc[i].steps,
-			rep->sc[i].seconds, real_findings(fi, rep->sc[i].f_first, rep->sc[i].f_end));
+			rep->sc[i].seconds,
+			real_findings(fi, rep->sc[i].f_first, rep->sc[i].f_end));
 	fprintf(f, "%-12s %7s %9s %9zu\n", "end check", "", "",
 		real_findings(fi, rep->f_end_check, fi->n));
 	fprintf(f, "%-16s %6s %7s %9s %9s\n", "operation", "n", "failed", "p50 ms", "p99 ms");
@@ -123,8 +124,8 @@ int mp_report_print_text(const struct mp_report *rep, FILE *f)
 }
 
 static const enum mp_finding_kind ktap_kinds[] = {
-	MP_FIND_STATE, MP_FIND_CORRUPTION, MP_FIND_ACCOUNTING, MP_FIND_LEAK, MP_FIND_KERNEL_LOG,
-	MP_FIND_UEVENT,
+	MP_FIND_STATE, MP_FIND_CORRUPTION, MP_FIND_ACCOUNTING,
+	MP_FIND_LEAK,  MP_FIND_KERNEL_LOG, MP_FIND_UEVENT,
 };
 
 /* One test with a subtest per check; findings as diagnostics. */
@@ -165,7 +166,8 @@ void mp_report_print_ktap(const struct mp_report *rep, FILE *f)
 
 		for (size_t k = rep->sc[i].f_first; k < rep->sc[i].f_end && k < fi->n; k++)
 			inj += fi->v[k].kind == MP_FIND_INJECTED;
-		snprintf(note, sizeof(note), "%u steps, %zu injected failures", rep->sc[i].steps, inj);
+		snprintf(note, sizeof(note), "%u steps, %zu injected failures", rep->sc[i].steps,
+			 inj);
 		ktap_test(f, (unsigned)i + 1, rep->sc[i].name, fi, rep->sc[i].f_first,
 			  rep->sc[i].f_end, NULL);
 		fprintf(f, "# %s: %s\n", rep->sc[i].name, note);
@@ -192,8 +194,10 @@ int mp_report_write_json(const struct mp_report *rep, const char *path)
 		json_object_object_add(s, "name", json_object_new_string(rep->sc[i].name));
 		json_object_object_add(s, "steps", json_object_new_int((int)rep->sc[i].steps));
 		json_object_object_add(s, "seconds", json_object_new_double(rep->sc[i].seconds));
-		json_object_object_add(s, "findings", json_object_new_int((int)real_findings(
-							      fi, rep->sc[i].f_first, rep->sc[i].f_end)));
+		json_object_object_add(s, "findings",
+				       json_object_new_int((int)real_findings(fi,
+									      rep->sc[i].f_first,
+									      rep->sc[i].f_end)));
 		json_object_array_add(sc, s);
 	}
 	json_object_object_add(o, "scenarios", sc);
@@ -205,8 +209,10 @@ int mp_report_write_json(const struct mp_report *rep, const char *path)
 		x = json_object_new_object();
 		json_object_object_add(x, "n", json_object_new_int((int)st[op].n));
 		json_object_object_add(x, "failed", json_object_new_int((int)st[op].failed));
-		json_object_object_add(x, "p50_ms", json_object_new_double(percentile(&st[op], 50)));
-		json_object_object_add(x, "p99_ms", json_object_new_double(percentile(&st[op], 99)));
+		json_object_object_add(x, "p50_ms",
+				       json_object_new_double(percentile(&st[op], 50)));
+		json_object_object_add(x, "p99_ms",
+				       json_object_new_double(percentile(&st[op], 99)));
 		json_object_object_add(ops, mp_trace_op_name((enum mp_trace_op)op), x);
 	}
 	json_object_object_add(o, "operations", ops);

@@ -18,7 +18,7 @@ struct mp_report_scenario {
 	char name[32];
 	unsigned steps;
 	double seconds;
-	size_t f_first, f_end;	/* its findings: [f_first, f_end) of the run's list */
+	size_t f_first, f_end; /* its findings: [f_first, f_end) of the run's list */
 };
 
 struct mp_report {
@@ -27,7 +27,7 @@ struct mp_report {
 	const struct mp_run *run;
 	struct mp_report_scenario sc[MP_REPORT_MAX_SCENARIOS];
 	size_t nsc;
-	size_t f_end_check;	/* findings from here on came at the end */
+	size_t f_end_check; /* findings from here on came at the end */
 	uint64_t t0;
 	double seconds;
 };

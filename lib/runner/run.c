@@ -2,23 +2,23 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/timeout.h"
 #include "checks/checker.h"
 #include "ops/backend.h"
-#include "sensors/block.h"
 #include "ops/device.h"
 #include "ops/session.h"
+#include "ops/workload.h"
 #include "runner/run.h"
+#include "sensors/block.h"
 #include "sensors/kmsg.h"
 #include "sensors/snapshot.h"
-#include "base/timeout.h"
-#include "ops/workload.h"
 
 #define MP_RUN_MAX_DEVS 64
 #define MP_INJECT_DIR "/sys/kernel/debug/notifier-error-inject/memory/actions"
@@ -36,22 +36,22 @@ struct mp_run {
 	struct mp_session_opts so;
 	struct mp_backend be;
 	bool be_up;
-	struct run_dev devs[MP_RUN_MAX_DEVS + 1];	/* D1.. */
+	struct run_dev devs[MP_RUN_MAX_DEVS + 1]; /* D1.. */
 	struct mp_snapshot *base, *prev;
 	struct mp_snap_opts snap;
 	struct mp_kmsg *kmsg;
 	struct mp_findings findings;
 	struct mp_op_stats stats[MP_T_NOPS];
 	unsigned steps;
-	bool armed_online, armed_offline;	/* notifier error injection */
-	unsigned refusal_logs;			/* kernel log lines of refused offlines */
-	uint64_t *check_free;			/* nr_free_pages at each check step */
+	bool armed_online, armed_offline; /* notifier error injection */
+	unsigned refusal_logs;		  /* kernel log lines of refused offlines */
+	uint64_t *check_free;		  /* nr_free_pages at each check step */
 	size_t ncheck_free;
 	int restore_failed;
 	FILE *trace, *timeline;
 	bool finished;
-	struct mp_wl *wl;			/* the workload step's process */
-	char hp_path[128], hp_orig[32];		/* a huge page pool it raised, and its size before */
+	struct mp_wl *wl;		/* the workload step's process */
+	char hp_path[128], hp_orig[32]; /* a huge page pool it raised, and its size before */
 };
 
 const struct mp_findings *mp_run_findings(const struct mp_run *r)
@@ -75,8 +75,8 @@ size_t mp_run_check_readings(const struct mp_run *r, const uint64_t **free_pages
 	return r->ncheck_free;
 }
 
-struct mp_finding *mp_run_add_finding(struct mp_run *r, enum mp_finding_kind kind,
-				      const char *step, const char *what)
+struct mp_finding *mp_run_add_finding(struct mp_run *r, enum mp_finding_kind kind, const char *step,
+				      const char *what)
 {
 	return mp_findings_add(&r->findings, kind, -1, step, "%s", what);
 }
@@ -163,7 +163,8 @@ int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_r
 	}
 	mp_kernel_release(root, r->o.header.kernel, sizeof(r->o.header.kernel));
 	if (mp_read_str(root, MP_SYS_MHP_PARAMS "/memmap_on_memory", buf, sizeof(buf)) > 0)
-		snprintf(r->o.header.memmap_on_memory, sizeof(r->o.header.memmap_on_memory), "%.15s", buf);
+		snprintf(r->o.header.memmap_on_memory, sizeof(r->o.header.memmap_on_memory),
+			 "%.15s", buf);
 	snprintf(r->o.header.backend, sizeof(r->o.header.backend), "%s",
 		 o->backend ? o->backend : "qmp");
 
@@ -182,8 +183,11 @@ int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_r
 		return e;
 	}
 
-	r->snap = (struct mp_snap_opts){ .kpf = true, .ptdump = true, .readings = 1,
-					 .reading_gap_ms = 50, .settle_timeout_ms = 10000 };
+	r->snap = (struct mp_snap_opts){ .kpf = true,
+					 .ptdump = true,
+					 .readings = 1,
+					 .reading_gap_ms = 50,
+					 .settle_timeout_ms = 10000 };
 	e = take(r, !mp_root_is_sysroot(root), 5, &r->base);
 	if (e < 0) {
 		snprintf(why, wlen, "cannot take the baseline snapshot: %s", strerror(-e));
@@ -196,14 +200,16 @@ int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_r
 	if (o->dir) {
 		if (mkdir(o->dir, 0755) < 0 && errno != EEXIST) {
 			e = -errno;
-			snprintf(why, wlen, "cannot create the run folder %s: %s", o->dir, strerror(errno));
+			snprintf(why, wlen, "cannot create the run folder %s: %s", o->dir,
+				 strerror(errno));
 			goto fail;
 		}
 		snprintf(path, sizeof(path), "%s/timeline.csv", o->dir);
 		r->timeline = fopen(path, "we");
 		if (r->timeline)
-			fprintf(r->timeline, "step,operation,free_pages,nr_memmap_pages,online_blocks,"
-					     "vmemmap_mapped_bytes,findings\n");
+			fprintf(r->timeline,
+				"step,operation,free_pages,nr_memmap_pages,online_blocks,"
+				"vmemmap_mapped_bytes,findings\n");
 	}
 	if (o->trace_path || o->dir) {
 		if (o->trace_path)
@@ -259,26 +265,40 @@ static void outcome(struct mp_trace_step *st, const char *o, const char *fmt, ..
 static const char *errno_name(int e)
 {
 	switch (-e) {
-	case EBUSY: return "EBUSY";
-	case EINVAL: return "EINVAL";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EINTR: return "EINTR";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	default: return "error";
+	case EBUSY:
+		return "EBUSY";
+	case EINVAL:
+		return "EINVAL";
+	case EAGAIN:
+		return "EAGAIN";
+	case ENOMEM:
+		return "ENOMEM";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EINTR:
+		return "EINTR";
+	case EPERM:
+		return "EPERM";
+	case ENOENT:
+		return "ENOENT";
+	case EIO:
+		return "EIO";
+	default:
+		return "error";
 	}
 }
 
 static enum mp_target target_of(enum mp_trace_op op)
 {
 	switch (op) {
-	case MP_T_ONLINE_KERNEL: return MP_ONLINE_KERNEL;
-	case MP_T_ONLINE_MOVABLE: return MP_ONLINE_MOVABLE;
-	case MP_T_OFFLINE: return MP_OFFLINE;
-	default: return MP_ONLINE;
+	case MP_T_ONLINE_KERNEL:
+		return MP_ONLINE_KERNEL;
+	case MP_T_ONLINE_MOVABLE:
+		return MP_ONLINE_MOVABLE;
+	case MP_T_OFFLINE:
+		return MP_OFFLINE;
+	default:
+		return MP_ONLINE;
 	}
 }
 
@@ -324,14 +344,14 @@ static int step_state(struct mp_run *r, struct mp_trace_step *st, const char *na
 			mp_findings_add(&r->findings, MP_FIND_INJECTED, (int64_t)st->block, name,
 					"%s failed with %s while an error was injected at %s",
 					mp_trace_op_name(st->op), errno_name(s.err),
-					st->op == MP_T_OFFLINE ? "MEM_GOING_OFFLINE" : "MEM_GOING_ONLINE");
+					st->op == MP_T_OFFLINE ? "MEM_GOING_OFFLINE"
+							       : "MEM_GOING_ONLINE");
 		break;
 	case MP_DRY_RUN:
 		outcome(st, "dry-run", NULL);
 		break;
 	}
-	stat_add(&r->stats[st->op], s.elapsed_ns,
-		 s.outcome != MP_DONE && s.outcome != MP_ALREADY);
+	stat_add(&r->stats[st->op], s.elapsed_ns, s.outcome != MP_DONE && s.outcome != MP_ALREADY);
 	return 0;
 }
 
@@ -391,7 +411,7 @@ static int step_add(struct mp_run *r, struct mp_trace_step *st)
 		return 0;
 	}
 	r->devs[st->dev] = (struct run_dev){ .present = true, .d = c.dev };
-	st->addr = c.dev.addr;	/* a replay puts it at the same place */
+	st->addr = c.dev.addr; /* a replay puts it at the same place */
 	stat_add(&r->stats[st->op], mp_now_ns() - t0, e < 0);
 	if (e < 0) {
 		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " did not appear", c.first,
@@ -434,9 +454,11 @@ static int step_remove(struct mp_run *r, struct mp_trace_step *st)
 	rd->present = false;
 	stat_add(&r->stats[st->op], mp_now_ns() - t0, e < 0);
 	if (e < 0) {
-		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " still there", c.first, c.last);
+		outcome(st, "timeout", "memory%" PRIu64 "-%" PRIu64 " still there", c.first,
+			c.last);
 		mp_findings_add(&r->findings, MP_FIND_UEVENT, (int64_t)c.first, "remove",
-				"D%u removed but memory%" PRIu64 "-%" PRIu64 " still there after %u ms",
+				"D%u removed but memory%" PRIu64 "-%" PRIu64
+				" still there after %u ms",
 				st->dev, c.first, c.last, r->o.timeout_ms);
 		return 0;
 	}
@@ -528,18 +550,21 @@ static void *storm_thread(void *arg)
 		x = x * 1103515245u + 12345u;
 		b = sm->first + (x >> 8) % (sm->last - sm->first + 1);
 		if ((x >> 4) % 3 == 0) {
-			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/valid_zones", b);
+			snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/valid_zones",
+				 b);
 			mp_read_str(sm->r->root, path, buf, sizeof(buf));
 			__atomic_fetch_add(&sm->reads, 1, __ATOMIC_RELAXED);
 			continue;
 		}
 		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", b);
-		e = mp_write_str_timeout(sm->r->root, path, words[(x >> 12) % 2], sm->r->o.timeout_ms,
-					 NULL);
+		e = mp_write_str_timeout(sm->r->root, path, words[(x >> 12) % 2],
+					 sm->r->o.timeout_ms, NULL);
 		__atomic_fetch_add(&sm->writes, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(e == 0 ? &sm->ok : e == -EBUSY ? &sm->ebusy
-					     : e == -EINVAL ? &sm->einval
-					     : e == -EAGAIN ? &sm->eagain : &sm->other,
+		__atomic_fetch_add(e == 0	  ? &sm->ok
+				   : e == -EBUSY  ? &sm->ebusy
+				   : e == -EINVAL ? &sm->einval
+				   : e == -EAGAIN ? &sm->eagain
+						  : &sm->other,
 				   1, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -554,7 +579,8 @@ static int step_storm(struct mp_run *r, struct mp_trace_step *st, const char *na
 	uint64_t t0 = mp_now_ns();
 
 	if (st->block_last < st->block || st->block_last - st->block > 64 || !st->duration_ms) {
-		outcome(st, "refused", "storm takes FIRST-LAST (65 blocks at most) and milliseconds");
+		outcome(st, "refused",
+			"storm takes FIRST-LAST (65 blocks at most) and milliseconds");
 		return 0;
 	}
 	/* journaled first, one by one: the racing writers bypass the journal */
@@ -565,7 +591,8 @@ static int step_storm(struct mp_run *r, struct mp_trace_step *st, const char *na
 		}
 	sm.end_ns = t0 + (uint64_t)st->duration_ms * 1000000ULL;
 	for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
-		args[nt] = (struct storm_arg){ &sm, (unsigned)(r->o.header.seed + r->steps * 7 + i) };
+		args[nt] =
+			(struct storm_arg){ &sm, (unsigned)(r->o.header.seed + r->steps * 7 + i) };
 		if (pthread_create(&t[nt], NULL, storm_thread, &args[nt]) == 0)
 			nt++;
 	}
@@ -595,8 +622,9 @@ static void pool_put_back(struct mp_run *r)
 		return;
 	e = mp_write_str_timeout(r->root, r->hp_path, r->hp_orig, r->o.timeout_ms, NULL);
 	if (e < 0 && e != -ENOENT)
-		mp_logf(r->log, MP_LOG_WARN, "could not put %s back to %s yet: %s (the journal will)",
-			r->hp_path, r->hp_orig, strerror(-e));
+		mp_logf(r->log, MP_LOG_WARN,
+			"could not put %s back to %s yet: %s (the journal will)", r->hp_path,
+			r->hp_orig, strerror(-e));
 	r->hp_path[0] = '\0';
 }
 
@@ -655,7 +683,8 @@ static int pool_raise(struct mp_run *r, struct mp_trace_step *st, struct mp_wl_o
 
 static void wl_start(struct mp_run *r, struct mp_trace_step *st)
 {
-	struct mp_wl_opts o = { .size = st->size, .node = st->node,
+	struct mp_wl_opts o = { .size = st->size,
+				.node = st->node,
 				.seed = r->o.header.seed ^ ((uint64_t)r->steps << 32),
 				.timeout_ms = r->o.timeout_ms };
 	char why[200], mode[16], sz[32];
@@ -722,9 +751,11 @@ static void wl_place(struct mp_run *r, struct mp_trace_step *st)
 		outcome(st, "unplaced", "0 of %" PRIu64 " pages in memory%" PRIu64 "-%" PRIu64 "%s",
 			pl.pages, st->block, st->block_last, huge);
 	else
-		outcome(st, "done", "%" PRIu64 " of %" PRIu64 " pages in memory%" PRIu64 "-%" PRIu64
-			" pfn 0x%" PRIx64 "-0x%" PRIx64 "%s", pl.in_range, pl.pages, st->block,
-			st->block_last, pl.pfn_min, pl.pfn_max, huge);
+		outcome(st, "done",
+			"%" PRIu64 " of %" PRIu64 " pages in memory%" PRIu64 "-%" PRIu64
+			" pfn 0x%" PRIx64 "-0x%" PRIx64 "%s",
+			pl.in_range, pl.pages, st->block, st->block_last, pl.pfn_min, pl.pfn_max,
+			huge);
 }
 
 /* Every byte against the pattern; a wrong one is corruption. 0 or -errno (it died). */
@@ -749,12 +780,13 @@ static int wl_verify(struct mp_run *r, struct mp_trace_step *st, const char *nam
 		v.first.page, v.first.offset, v.first.found, v.first.expected);
 	f = mp_findings_add(&r->findings, MP_FIND_CORRUPTION,
 			    v.pfn_before && bs ? (int64_t)(v.pfn_before * ps / bs) : -1, name,
-			    "workload (%s, %s on node %d): the byte at offset 0x%" PRIx64 " (page %" PRIu64
-			    ", PFN 0x%" PRIx64 " when last placed) reads 0x%02x, not 0x%02x; %" PRIu64
-			    " page%s wrong", mp_wl_kind_name(o->kind),
-			    mp_human_size(mp_wl_bytes(r->wl), sz, sizeof(sz)), o->node, v.first.offset,
-			    v.first.page, v.pfn_before, v.first.found, v.first.expected,
-			    v.first.bad_pages, v.first.bad_pages == 1 ? "" : "s");
+			    "workload (%s, %s on node %d): the byte at offset 0x%" PRIx64
+			    " (page %" PRIu64 ", PFN 0x%" PRIx64
+			    " when last placed) reads 0x%02x, not 0x%02x; %" PRIu64 " page%s wrong",
+			    mp_wl_kind_name(o->kind),
+			    mp_human_size(mp_wl_bytes(r->wl), sz, sizeof(sz)), o->node,
+			    v.first.offset, v.first.page, v.pfn_before, v.first.found,
+			    v.first.expected, v.first.bad_pages, v.first.bad_pages == 1 ? "" : "s");
 	mp_finding_numbers(f, v.first.expected, v.first.found, "byte");
 	if (v.pfn_before)
 		mp_finding_pfns(f, v.pfn_before, v.pfn_before);
@@ -780,7 +812,7 @@ static int step_workload(struct mp_run *r, struct mp_trace_step *st, const char 
 		if (!r->wl)
 			outcome(st, "refused", "no workload");
 		else if (wl_verify(r, st, name) < 0)
-			wl_stop(r);	/* it died: nothing left to ask */
+			wl_stop(r); /* it died: nothing left to ask */
 	} else if (!strcmp(st->point, "stop")) {
 		if (!r->wl) {
 			outcome(st, "refused", "no workload");
@@ -816,7 +848,7 @@ static bool refusal_text(const char *t)
 {
 	return t && (strstr(t, "page dumped because: unmovable page") ||
 		     strstr(t, "page dumped because: isolation failed") ||
-		     strstr(t, "Offline failed") || strstr(t, "offlining") );
+		     strstr(t, "Offline failed") || strstr(t, "offlining"));
 }
 
 static void poll_kmsg(struct mp_run *r, const char *name, bool refused)
@@ -900,13 +932,14 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 	 */
 	so.readings = 1;
 	so.settle = false;
-	if (!full && r->prev && (nids || st->op == MP_T_INJECT || st->op == MP_T_AUTO_ONLINE ||
-				 st->op == MP_T_WORKLOAD)) {
+	if (!full && r->prev &&
+	    (nids || st->op == MP_T_INJECT || st->op == MP_T_AUTO_ONLINE ||
+	     st->op == MP_T_WORKLOAD)) {
 		so.reuse = r->prev;
 		so.kpf_only = ids;
 		so.nkpf_only = nids ? nids : 1;
 		if (!nids)
-			ids[0] = UINT64_MAX;	/* none */
+			ids[0] = UINT64_MAX; /* none */
 		so.ptdump = st->op == MP_T_ADD || st->op == MP_T_REMOVE;
 		so.kpf_sample = !r->o.step_kpf_all;
 		so.kpf_sample_seq = r->steps;
@@ -930,12 +963,13 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 			r->check_free = v;
 			/* free pages wait on the per-cpu lists too: count them, or they add noise */
 			mp_snapshot_pcp(now, &pcp);
-			v[r->ncheck_free++] = mp_counters_val(&now->vmstat, "nr_free_pages", 0) + pcp;
+			v[r->ncheck_free++] =
+				mp_counters_val(&now->vmstat, "nr_free_pages", 0) + pcp;
 		}
 	}
 	if (r->timeline)
-		fprintf(r->timeline, "%u,%s,%" PRIu64 ",%" PRIu64 ",%zu,%" PRIu64 ",%zu\n", r->steps,
-			name, mp_counters_val(&now->vmstat, "nr_free_pages", 0),
+		fprintf(r->timeline, "%u,%s,%" PRIu64 ",%" PRIu64 ",%zu,%" PRIu64 ",%zu\n",
+			r->steps, name, mp_counters_val(&now->vmstat, "nr_free_pages", 0),
 			mp_counters_val(&now->vmstat, "nr_memmap_pages", 0), online,
 			vmemmap_bytes(now), r->findings.n);
 	mp_snapshot_free(r->prev);
@@ -1010,8 +1044,9 @@ int mp_run_finish(struct mp_run *r)
 		struct mp_trace_step st = { .op = MP_T_WORKLOAD, .node = -1 };
 
 		wl_verify(r, &st, "end");
-		mp_logf(r->log, MP_LOG_INFO, "the workload still running at the end: verify -> %s %s",
-			st.outcome, st.note);
+		mp_logf(r->log, MP_LOG_INFO,
+			"the workload still running at the end: verify -> %s %s", st.outcome,
+			st.note);
 		wl_stop(r);
 	}
 	if (r->armed_offline)
@@ -1034,7 +1069,8 @@ int mp_run_finish(struct mp_run *r)
 		snprintf(end->step, sizeof(end->step), "end");
 		memset(&info, 0, sizeof(info));
 		mp_check(r->base, end, &co, &r->findings, &info);
-		mp_logf(r->log, MP_LOG_INFO, "end check: free pages %" PRId64
+		mp_logf(r->log, MP_LOG_INFO,
+			"end check: free pages %" PRId64
 			" lower than at the start, tolerance %" PRIu64 " (%s)",
 			info.free_loss, info.tolerance, info.tolerance_src);
 		mp_snapshot_free(end);

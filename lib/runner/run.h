@@ -13,28 +13,28 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "checks/finding.h"
 #include "base/log.h"
 #include "base/path.h"
+#include "checks/finding.h"
 #include "runner/trace.h"
 
 struct mp_run_opts {
-	const char *backend;		/* "qmp" (default) */
-	const char *target;		/* --qmp PATH; NULL: find the guest's port */
-	unsigned timeout_ms;		/* every write and wait */
+	const char *backend; /* "qmp" (default) */
+	const char *target;  /* --qmp PATH; NULL: find the guest's port */
+	unsigned timeout_ms; /* every write and wait */
 	bool allow_boot_memory;
-	bool check_steps;		/* invariants after each step (default on) */
-	bool step_kpf_all;		/* after a step, all kpageflags of its blocks, not a sample */
-	const char *dir;		/* run folder: trace, timeline.csv; NULL: none */
-	const char *trace_path;		/* the trace there (default DIR/trace) */
-	struct mp_trace_header header;	/* seed and scenario set by the caller */
-	unsigned struct_page;		/* 0: derive */
+	bool check_steps;	/* invariants after each step (default on) */
+	bool step_kpf_all;	/* after a step, all kpageflags of its blocks, not a sample */
+	const char *dir;	/* run folder: trace, timeline.csv; NULL: none */
+	const char *trace_path; /* the trace there (default DIR/trace) */
+	struct mp_trace_header header; /* seed and scenario set by the caller */
+	unsigned struct_page;	       /* 0: derive */
 };
 
 /* Per operation kind: how many and how long. */
 struct mp_op_stats {
 	unsigned n, failed;
-	uint64_t *ns;			/* each latency, for percentiles */
+	uint64_t *ns; /* each latency, for percentiles */
 	size_t cap;
 };
 
@@ -58,11 +58,11 @@ const struct mp_trace_header *mp_run_header(const struct mp_run *r);
 /* Free pages (nr_free_pages and the per-cpu lists) at every check step so far (for per-cycle slopes). */
 size_t mp_run_check_readings(const struct mp_run *r, const uint64_t **free_pages);
 /* Add a finding of the caller's (a slope over a scenario's cycles). */
-struct mp_finding *mp_run_add_finding(struct mp_run *r, enum mp_finding_kind kind,
-				      const char *step, const char *what);
+struct mp_finding *mp_run_add_finding(struct mp_run *r, enum mp_finding_kind kind, const char *step,
+				      const char *what);
 /* How many changes mp_run_finish() could not undo (the kernel kept them). */
 int mp_run_restore_failed(const struct mp_run *r);
-bool mp_run_stopped(const struct mp_run *r);	/* SIGINT/SIGTERM */
+bool mp_run_stopped(const struct mp_run *r); /* SIGINT/SIGTERM */
 void mp_run_free(struct mp_run *r);
 static inline void mp_run_freep(struct mp_run **r)
 {

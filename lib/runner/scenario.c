@@ -102,8 +102,11 @@ static unsigned free_dev(const struct mp_gen *g)
 
 static void set_add(struct mp_gen *g, struct mp_trace_step *st, uint64_t size, uint64_t addr)
 {
-	*st = (struct mp_trace_step){ .op = MP_T_ADD, .dev = free_dev(g), .size = size,
-				      .addr = addr, .node = -1 };
+	*st = (struct mp_trace_step){ .op = MP_T_ADD,
+				      .dev = free_dev(g),
+				      .size = size,
+				      .addr = addr,
+				      .node = -1 };
 }
 
 static void set_block(struct mp_trace_step *st, enum mp_trace_op op, uint64_t b)
@@ -155,8 +158,7 @@ static int end_cycle(struct mp_gen *g, struct mp_trace_step *st, unsigned phase)
 	return 0;
 }
 
-static const enum mp_trace_op onlines[] = { MP_T_ONLINE, MP_T_ONLINE_KERNEL,
-					    MP_T_ONLINE_MOVABLE };
+static const enum mp_trace_op onlines[] = { MP_T_ONLINE, MP_T_ONLINE_KERNEL, MP_T_ONLINE_MOVABLE };
 
 /* random: a weighted mix of everything. */
 static int gen_random(struct mp_gen *g, struct mp_trace_step *st)
@@ -208,7 +210,8 @@ static int gen_random(struct mp_gen *g, struct mp_trace_step *st)
 		 */
 		uint64_t z = mp_gen_rand(g, 10);
 
-		set_block(st, z < 8 ? MP_T_ONLINE_MOVABLE : onlines[z - 8], off[mp_gen_rand(g, noff)]);
+		set_block(st, z < 8 ? MP_T_ONLINE_MOVABLE : onlines[z - 8],
+			  off[mp_gen_rand(g, noff)]);
 		return 0;
 	}
 	x -= w_on;
@@ -264,10 +267,18 @@ static int gen_ladder(struct mp_gen *g, struct mp_trace_step *st)
 			g->cycle++;
 	}
 	switch (g->phase) {
-	case 1: set_block(st, MP_T_ONLINE_MOVABLE, v[g->i]); break;
-	case 2: set_block(st, MP_T_OFFLINE, v[n - 1 - g->i]); break;
-	case 3: set_block(st, MP_T_ONLINE_MOVABLE, v[n - 1 - g->i]); break;
-	default: set_block(st, MP_T_OFFLINE, v[g->i]); break;
+	case 1:
+		set_block(st, MP_T_ONLINE_MOVABLE, v[g->i]);
+		break;
+	case 2:
+		set_block(st, MP_T_OFFLINE, v[n - 1 - g->i]);
+		break;
+	case 3:
+		set_block(st, MP_T_ONLINE_MOVABLE, v[n - 1 - g->i]);
+		break;
+	default:
+		set_block(st, MP_T_OFFLINE, v[g->i]);
+		break;
 	}
 	g->i++;
 	return 0;
@@ -285,21 +296,21 @@ static int gen_zones(struct mp_gen *g, struct mp_trace_step *st)
 	if (!n)
 		return -ENOSPC;
 	switch (g->phase) {
-	case 1:	/* interleave, ascending */
+	case 1: /* interleave, ascending */
 		set_block(st, g->i % 2 ? MP_T_ONLINE_MOVABLE : MP_T_ONLINE_KERNEL, v[g->i]);
 		if (++g->i >= n)
 			g->phase = 2;
 		return 0;
-	case 2:	/* offline from the middle */
+	case 2: /* offline from the middle */
 		set_block(st, MP_T_OFFLINE, v[n / 2]);
 		g->phase = 3;
 		return 0;
-	case 3:	/* and back in the other zone */
+	case 3: /* and back in the other zone */
 		set_block(st, (n / 2) % 2 ? MP_T_ONLINE_KERNEL : MP_T_ONLINE_MOVABLE, v[n / 2]);
 		g->phase = 4;
 		g->i = 0;
 		return 0;
-	case 4:	/* all offline, descending */
+	case 4: /* all offline, descending */
 		set_block(st, MP_T_OFFLINE, v[n - 1 - g->i]);
 		if (++g->i >= n) {
 			g->phase = 5;
@@ -338,12 +349,15 @@ static int gen_neighbours(struct mp_gen *g, struct mp_trace_step *st)
 			set_simple(st, MP_T_CHECK);
 			return 0;
 		}
-		*st = (struct mp_trace_step){ .op = MP_T_ADD, .dev = b, .size = size, .node = -1,
+		*st = (struct mp_trace_step){ .op = MP_T_ADD,
+					      .dev = b,
+					      .size = size,
+					      .node = -1,
 					      .addr = g->devs[a].addr + g->devs[a].size };
 		g->phase = 2;
 		g->i = 0;
 		return 0;
-	case 2:	/* online both, movable */
+	case 2: /* online both, movable */
 	{
 		uint64_t v[64];
 		size_t n = blocks(g, v, 64);
@@ -357,9 +371,8 @@ static int gen_neighbours(struct mp_gen *g, struct mp_trace_step *st)
 		g->i = 0;
 		return 0;
 	}
-	case 3:	/* the first goes while the second lives */
-	case 5:
-	{
+	case 3: /* the first goes while the second lives */
+	case 5: {
 		unsigned d = g->phase == 3 ? a : b;
 
 		if (!g->devs[d].present) {
@@ -393,12 +406,15 @@ static int gen_churn(struct mp_gen *g, struct mp_trace_step *st)
 			return gen_churn(g, st);
 		}
 		/* even cycles reuse the first cycle's address, odd ones let QEMU pick */
-		*st = (struct mp_trace_step){ .op = MP_T_ADD, .dev = d, .size = g->dimm_size,
-					      .node = -1, .addr = g->cycle % 2 ? 0 : g->slot_addr };
+		*st = (struct mp_trace_step){ .op = MP_T_ADD,
+					      .dev = d,
+					      .size = g->dimm_size,
+					      .node = -1,
+					      .addr = g->cycle % 2 ? 0 : g->slot_addr };
 		g->phase = 1;
 		return 0;
 	case 1:
-		if (!g->devs[d].present) {	/* the add failed */
+		if (!g->devs[d].present) { /* the add failed */
 			g->phase = 0;
 			g->cycle++;
 			set_simple(st, MP_T_CHECK);
@@ -437,7 +453,7 @@ static int gen_inject(struct mp_gen *g, struct mp_trace_step *st)
 	if (!n)
 		return -ENOSPC;
 	switch (g->phase) {
-	case 1:	/* online all */
+	case 1: /* online all */
 		if (g->i < n) {
 			set_block(st, MP_T_ONLINE_MOVABLE, v[g->i++]);
 			return 0;
@@ -445,7 +461,7 @@ static int gen_inject(struct mp_gen *g, struct mp_trace_step *st)
 		set_inject(st, "MEM_GOING_OFFLINE", g->cycle % 2 ? -16 : -12);
 		g->phase = 2;
 		return 0;
-	case 2:	/* must fail, and leave the block online */
+	case 2: /* must fail, and leave the block online */
 		set_block(st, MP_T_OFFLINE, v[mp_gen_rand(g, n)]);
 		g->phase = 3;
 		return 0;
@@ -454,7 +470,7 @@ static int gen_inject(struct mp_gen *g, struct mp_trace_step *st)
 		g->phase = 4;
 		g->i = 0;
 		return 0;
-	case 4:	/* now it works */
+	case 4: /* now it works */
 		if (g->i < n) {
 			set_block(st, MP_T_OFFLINE, v[n - 1 - g->i++]);
 			return 0;
@@ -490,10 +506,10 @@ static int gen_storm(struct mp_gen *g, struct mp_trace_step *st)
 		return end_cycle(g, st, 1);
 	}
 	*st = (struct mp_trace_step){ .op = MP_T_STORM, .node = -1, .duration_ms = 1500 };
-	if (g->cycle % 2) {	/* neighbours: all of them */
+	if (g->cycle % 2) { /* neighbours: all of them */
 		st->block = v[0];
 		st->block_last = v[n - 1];
-	} else {		/* the same block */
+	} else { /* the same block */
 		st->block = st->block_last = v[mp_gen_rand(g, n)];
 	}
 	g->phase = 2;
@@ -518,12 +534,14 @@ static int gen_autoonline(struct mp_gen *g, struct mp_trace_step *st)
 			g->i = 0;
 			return gen_autoonline(g, st);
 		}
-		*st = (struct mp_trace_step){ .op = MP_T_ADD, .dev = d, .size = g->dimm_size,
+		*st = (struct mp_trace_step){ .op = MP_T_ADD,
+					      .dev = d,
+					      .size = g->dimm_size,
 					      .node = -1 };
 		g->phase = 2;
 		g->i = 0;
 		return 0;
-	case 2:	/* online what the kernel onlines at the same time */
+	case 2: /* online what the kernel onlines at the same time */
 		if (!g->devs[d].present) {
 			g->phase = 4;
 			return gen_autoonline(g, st);
@@ -555,8 +573,20 @@ static int gen_autoonline(struct mp_gen *g, struct mp_trace_step *st)
  * again, the DIMM removed (migrating it again), verified again. The kind of
  * pages rotates per cycle: 4k, thp, hugetlb.
  */
-enum { P_ADD, P_ONLINE, P_PLACE, P_OFFLINE, P_VERIFY, P_STOP, P_REONLINE, P_REPLACE, P_REMOVE,
-       P_REVERIFY, P_RESTOP, P_CHECK };
+enum {
+	P_ADD,
+	P_ONLINE,
+	P_PLACE,
+	P_OFFLINE,
+	P_VERIFY,
+	P_STOP,
+	P_REONLINE,
+	P_REPLACE,
+	P_REMOVE,
+	P_REVERIFY,
+	P_RESTOP,
+	P_CHECK
+};
 
 static int gen_pressure(struct mp_gen *g, struct mp_trace_step *st)
 {
@@ -579,14 +609,16 @@ static int gen_pressure(struct mp_gen *g, struct mp_trace_step *st)
 		/* the second node when there is one: the workload's node is then
 		 * exactly this DIMM's memory and the boot memory of that node */
 		g->node = mp_exists(g->root, MP_SYS_NODE "/node1") == 1 ? 1 : 0;
-		*st = (struct mp_trace_step){ .op = MP_T_ADD, .dev = d, .size = g->dimm_size,
+		*st = (struct mp_trace_step){ .op = MP_T_ADD,
+					      .dev = d,
+					      .size = g->dimm_size,
 					      .node = g->node ? g->node : -1 };
 		g->phase = P_ONLINE;
 		g->i = 0;
 		return 0;
 	case P_ONLINE:
 	case P_REONLINE:
-		if (!n) {	/* the add failed, or the removal went through after all */
+		if (!n) { /* the add failed, or the removal went through after all */
 			g->phase = P_CHECK;
 			return gen_pressure(g, st);
 		}
@@ -598,7 +630,8 @@ static int gen_pressure(struct mp_gen *g, struct mp_trace_step *st)
 				return 0;
 			}
 		}
-		*st = (struct mp_trace_step){ .op = MP_T_WORKLOAD, .size = g->dimm_size / 4,
+		*st = (struct mp_trace_step){ .op = MP_T_WORKLOAD,
+					      .size = g->dimm_size / 4,
 					      .node = g->node };
 		snprintf(st->point, sizeof(st->point), "start");
 		snprintf(st->kind, sizeof(st->kind), "%s", kinds[g->cycle % ARRAY_SIZE(kinds)]);
@@ -612,7 +645,9 @@ static int gen_pressure(struct mp_gen *g, struct mp_trace_step *st)
 			g->i = 0;
 			return gen_pressure(g, st);
 		}
-		*st = (struct mp_trace_step){ .op = MP_T_WORKLOAD, .block = f, .block_last = l,
+		*st = (struct mp_trace_step){ .op = MP_T_WORKLOAD,
+					      .block = f,
+					      .block_last = l,
 					      .node = -1 };
 		snprintf(st->point, sizeof(st->point), "place");
 		g->phase = g->phase == P_PLACE ? P_OFFLINE : P_REMOVE;
@@ -651,7 +686,7 @@ static int gen_pressure(struct mp_gen *g, struct mp_trace_step *st)
 		g->phase = P_REVERIFY;
 		if (!n)
 			return gen_pressure(g, st);
-		set_remove(st, d);	/* the kernel offlines, migrating the workload */
+		set_remove(st, d); /* the kernel offlines, migrating the workload */
 		return 0;
 	default:
 		return end_cycle(g, st, P_ADD);
@@ -659,28 +694,44 @@ static int gen_pressure(struct mp_gen *g, struct mp_trace_step *st)
 }
 
 const struct mp_scenario mp_scenarios[] = {
-	{ "random", "a seeded, weighted mix of adds, removes, onlines in every zone, "
-		    "offlines, injections and checks", gen_random },
-	{ "ladder", "online ascending, offline descending, and the reverse: zone span "
-		    "growth and shrink at both ends", gen_ladder },
-	{ "zones", "online_kernel and online_movable interleaved on neighbours, the middle "
-		   "offlined and onlined in the other zone: zone span shrink and grow, "
-		   "zone contiguity", gen_zones },
-	{ "neighbours", "two DIMMs back to back, the first removed while the second lives: "
-			"a vmemmap PMD shared by their memmaps freed too early or never",
+	{ "random",
+	  "a seeded, weighted mix of adds, removes, onlines in every zone, "
+	  "offlines, injections and checks",
+	  gen_random },
+	{ "ladder",
+	  "online ascending, offline descending, and the reverse: zone span "
+	  "growth and shrink at both ends",
+	  gen_ladder },
+	{ "zones",
+	  "online_kernel and online_movable interleaved on neighbours, the middle "
+	  "offlined and onlined in the other zone: zone span shrink and grow, "
+	  "zone contiguity",
+	  gen_zones },
+	{ "neighbours",
+	  "two DIMMs back to back, the first removed while the second lives: "
+	  "a vmemmap PMD shared by their memmaps freed too early or never",
 	  gen_neighbours },
-	{ "churn", "add, online, offline, remove, again and again, at the same and at other "
-		   "addresses: memmap, page tables or memory not given back", gen_churn },
-	{ "storm", "four threads racing online, offline and valid_zones reads on one block and "
-		   "on neighbours: locking, half-done state changes, accounting drift", gen_storm },
-	{ "autoonline", "auto_online_blocks set, the kernel onlining new memory while memplug "
-			"onlines it too: races between the kernel's and user space's onlining",
+	{ "churn",
+	  "add, online, offline, remove, again and again, at the same and at other "
+	  "addresses: memmap, page tables or memory not given back",
+	  gen_churn },
+	{ "storm",
+	  "four threads racing online, offline and valid_zones reads on one block and "
+	  "on neighbours: locking, half-done state changes, accounting drift",
+	  gen_storm },
+	{ "autoonline",
+	  "auto_online_blocks set, the kernel onlining new memory while memplug "
+	  "onlines it too: races between the kernel's and user space's onlining",
 	  gen_autoonline },
-	{ "inject", "memory notifier errors at MEM_GOING_OFFLINE and MEM_GOING_ONLINE: the "
-		    "rollback of a failed offline or online", gen_inject },
-	{ "pressure", "a workload's data (4k, THP, hugetlb pages, checked byte by byte) on the "
-		      "memory being offlined and removed: migration losing or corrupting data, "
-		      "THP split and migration, hugetlb migration", gen_pressure },
+	{ "inject",
+	  "memory notifier errors at MEM_GOING_OFFLINE and MEM_GOING_ONLINE: the "
+	  "rollback of a failed offline or online",
+	  gen_inject },
+	{ "pressure",
+	  "a workload's data (4k, THP, hugetlb pages, checked byte by byte) on the "
+	  "memory being offlined and removed: migration losing or corrupting data, "
+	  "THP split and migration, hugetlb migration",
+	  gen_pressure },
 };
 const size_t mp_nscenarios = sizeof(mp_scenarios) / sizeof(mp_scenarios[0]);
 

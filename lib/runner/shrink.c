@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/shrink.h"
 #include "base/util.h"
+#include "runner/shrink.h"
 
 /* Subsets tested so far and their answers. */
 struct memo {
@@ -17,7 +17,7 @@ struct memo {
 		size_t *idx;
 		size_t n;
 		int result;
-	} *v;
+	} * v;
 };
 
 static const struct memo_ent *memo_find(const struct memo *m, const size_t *idx, size_t n)
@@ -150,7 +150,7 @@ int mp_ddmin(const size_t *idx, size_t n, mp_ddmin_test test, void *userdata, un
 	r = 0;
 out:
 	if (r == -ECANCELED)
-		r = 0;	/* capped: the smallest failing set so far */
+		r = 0; /* capped: the smallest failing set so far */
 	memo_clear(&d.memo);
 	free(tmp);
 	if (r < 0) {
@@ -196,7 +196,8 @@ void mp_trace_deps(const struct mp_trace *t, ssize_t *dep)
 		/* a workload's place, verify and stop need the start before them */
 		if (st->op == MP_T_WORKLOAD && strcmp(st->point, "start")) {
 			for (size_t j = i; j-- > 0;)
-				if (t->steps[j].op == MP_T_WORKLOAD && !strcmp(t->steps[j].point, "start")) {
+				if (t->steps[j].op == MP_T_WORKLOAD &&
+				    !strcmp(t->steps[j].point, "start")) {
 					dep[i] = (ssize_t)j;
 					break;
 				}
@@ -264,7 +265,7 @@ struct shrink_ctx {
 	size_t *closed;
 	mp_trial_fn trial;
 	void *userdata;
-	struct memo memo;	/* closed sets run */
+	struct memo memo; /* closed sets run */
 	unsigned runs;
 };
 

@@ -22,9 +22,9 @@
 typedef int (*mp_ddmin_test)(const size_t *idx, size_t n, void *userdata);
 
 struct mp_ddmin_stats {
-	unsigned trials;	/* calls of the predicate */
-	unsigned cached;	/* subsets met again, answered from memory */
-	bool capped;		/* max_trials reached: the result is small, not minimal */
+	unsigned trials; /* calls of the predicate */
+	unsigned cached; /* subsets met again, answered from memory */
+	bool capped;	 /* max_trials reached: the result is small, not minimal */
 };
 
 /*
@@ -61,10 +61,10 @@ int mp_trace_subset(const struct mp_trace *t, const size_t *idx, size_t n, struc
 typedef int (*mp_trial_fn)(const struct mp_trace *t, void *userdata);
 
 struct mp_shrink_result {
-	size_t *idx;		/* the steps kept (closed), ascending; malloc'ed */
+	size_t *idx; /* the steps kept (closed), ascending; malloc'ed */
 	size_t n;
 	struct mp_ddmin_stats stats;
-	unsigned runs;		/* trials actually run (closures met twice run once) */
+	unsigned runs; /* trials actually run (closures met twice run once) */
 };
 
 /*

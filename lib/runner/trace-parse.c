@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/trace.h"
 #include "base/util.h"
+#include "runner/trace.h"
 
-#define MAX_LINE 4096		/* bytes of one line, newline excluded */
+#define MAX_LINE 4096 /* bytes of one line, newline excluded */
 #define MAX_WORDS 8
-#define MAX_DEV 65535		/* D1 .. D65535 */
-#define MAX_NODE 1023		/* the kernel's MAX_NUMNODES is at most 1024 */
+#define MAX_DEV 65535 /* D1 .. D65535 */
+#define MAX_NODE 1023 /* the kernel's MAX_NUMNODES is at most 1024 */
 #define MAX_FILE (64u << 20)
 
 struct pstate {
@@ -32,14 +32,15 @@ struct pstate {
 	size_t wlen;
 	/* header keys seen, in this order */
 	bool have[7];
-	bool *ever;		/* DN: whether an add of it came before */
+	bool *ever; /* DN: whether an add of it came before */
 };
 
 enum { H_VERSION, H_SEED, H_KERNEL, H_BLOCK_SIZE, H_MEMMAP, H_BACKEND, H_SCENARIO };
 static const char *const hkeys[] = {
-	[H_VERSION] = "memplug-trace", [H_SEED] = "seed", [H_KERNEL] = "kernel",
-	[H_BLOCK_SIZE] = "block_size", [H_MEMMAP] = "memmap_on_memory",
-	[H_BACKEND] = "backend", [H_SCENARIO] = "scenario",
+	[H_VERSION] = "memplug-trace",	 [H_SEED] = "seed",
+	[H_KERNEL] = "kernel",		 [H_BLOCK_SIZE] = "block_size",
+	[H_MEMMAP] = "memmap_on_memory", [H_BACKEND] = "backend",
+	[H_SCENARIO] = "scenario",
 };
 
 static int fail(struct pstate *p, const char *fmt, ...) _printf_(2, 3);
@@ -166,8 +167,9 @@ static int header_done(struct pstate *p)
 {
 	for (int k = H_SEED; k < H_SCENARIO; k++)
 		if (!p->have[k])
-			return fail(p, "the header has no %s (seed, kernel, block_size, "
-				       "memmap_on_memory and backend come before the first operation)",
+			return fail(p,
+				    "the header has no %s (seed, kernel, block_size, "
+				    "memmap_on_memory and backend come before the first operation)",
 				    hkeys[k]);
 	return 0;
 }
@@ -197,7 +199,8 @@ static int add_args(struct pstate *p, struct mp_trace_step *st, char **w, int nw
 	uint64_t v;
 	int r;
 
-	r = nargs(p, "add", nw, 2, 4, "a device name and a size (add D1 256M [addr=ADDR] [node=N])");
+	r = nargs(p, "add", nw, 2, 4,
+		  "a device name and a size (add D1 256M [addr=ADDR] [node=N])");
 	if (r < 0)
 		return r;
 	r = parse_dev(p, "add", w[1], &st->dev);
@@ -211,14 +214,15 @@ static int add_args(struct pstate *p, struct mp_trace_step *st, char **w, int nw
 				return fail(p, "add: addr= given twice");
 			have_addr = true;
 			if (mp_parse_u64(w[i] + 5, 0, &st->addr) < 0)
-				return fail(p, "add: \"%s\" is not an address (addr=0x100000000)", w[i]);
+				return fail(p, "add: \"%s\" is not an address (addr=0x100000000)",
+					    w[i]);
 		} else if (!strncmp(w[i], "node=", 5)) {
 			if (have_node)
 				return fail(p, "add: node= given twice");
 			have_node = true;
 			if (parse_dec(w[i] + 5, &v) < 0 || v > MAX_NODE)
-				return fail(p, "add: \"%s\" is not a node (node=0 to node=%d)", w[i],
-					    MAX_NODE);
+				return fail(p, "add: \"%s\" is not a node (node=0 to node=%d)",
+					    w[i], MAX_NODE);
 			st->node = (int)v;
 		} else {
 			return fail(p, "add: unknown argument \"%s\" (addr=ADDR, node=N)", w[i]);
@@ -275,8 +279,7 @@ static int workload_args(struct pstate *p, struct mp_trace_step *st, char **w, i
 	}
 	if (strcmp(w[1], "start"))
 		return fail(p, "workload: \"%s\" is not start, place, verify or stop", w[1]);
-	r = nargs(p, "workload", nw, 3, 4,
-		  "start size=SIZE kind=4k|thp|hugetlb [node=N]");
+	r = nargs(p, "workload", nw, 3, 4, "start size=SIZE kind=4k|thp|hugetlb [node=N]");
 	if (r < 0)
 		return r;
 	strcpy(st->point, "start");
@@ -293,8 +296,10 @@ static int workload_args(struct pstate *p, struct mp_trace_step *st, char **w, i
 				if (!strcmp(w[i] + 5, kinds[k]))
 					strcpy(st->kind, kinds[k]);
 			if (!st->kind[0])
-				return fail(p, "workload: \"%s\" is not kind=4k, kind=thp or "
-					       "kind=hugetlb", w[i]);
+				return fail(p,
+					    "workload: \"%s\" is not kind=4k, kind=thp or "
+					    "kind=hugetlb",
+					    w[i]);
 		} else if (!strncmp(w[i], "node=", 5)) {
 			if (have_node)
 				return fail(p, "workload: node= given twice");
@@ -348,28 +353,34 @@ static int step_args(struct pstate *p, struct mp_trace_step *st, char **w, int n
 		if (r < 0)
 			return r;
 		if (strcmp(w[1], "MEM_GOING_ONLINE") && strcmp(w[1], "MEM_GOING_OFFLINE"))
-			return fail(p, "inject: the point is MEM_GOING_ONLINE or MEM_GOING_OFFLINE, "
-				       "not \"%s\"", w[1]);
+			return fail(p,
+				    "inject: the point is MEM_GOING_ONLINE or MEM_GOING_OFFLINE, "
+				    "not \"%s\"",
+				    w[1]);
 		strcpy(st->point, w[1]);
 		if (parse_int(w[2], -4095, 0, &e) < 0)
-			return fail(p, "inject: the error is 0 or a negative errno (-4095 to -1), "
-				       "not \"%s\"", w[2]);
+			return fail(p,
+				    "inject: the error is 0 or a negative errno (-4095 to -1), "
+				    "not \"%s\"",
+				    w[2]);
 		st->err = (int)e;
 		return 0;
 	case MP_T_CHECK:
 		return nargs(p, op, nw, 0, 0, "no arguments");
 	case MP_T_AUTO_ONLINE:
-		r = nargs(p, op, nw, 1, 1, "a value (offline, online, online_kernel, online_movable)");
+		r = nargs(p, op, nw, 1, 1,
+			  "a value (offline, online, online_kernel, online_movable)");
 		if (r < 0)
 			return r;
 		if (strcmp(w[1], "offline") && strcmp(w[1], "online") &&
 		    strcmp(w[1], "online_kernel") && strcmp(w[1], "online_movable"))
-			return fail(p, "auto_online: \"%s\" is not offline, online, online_kernel "
-				       "or online_movable", w[1]);
+			return fail(p,
+				    "auto_online: \"%s\" is not offline, online, online_kernel "
+				    "or online_movable",
+				    w[1]);
 		strcpy(st->point, w[1]);
 		return 0;
-	case MP_T_STORM:
-	{
+	case MP_T_STORM: {
 		uint64_t ms;
 
 		r = nargs(p, op, nw, 2, 2, "blocks and milliseconds (storm 32-35 2000)");
@@ -378,7 +389,8 @@ static int step_args(struct pstate *p, struct mp_trace_step *st, char **w, int n
 		if (parse_blocks(w[1], st) < 0)
 			return fail(p, "storm: the blocks are FIRST-LAST, 65 at most");
 		if (parse_dec(w[2], &ms) < 0 || !ms || ms > 3600000)
-			return fail(p, "storm: \"%s\" is not a duration in milliseconds (1 to 3600000)",
+			return fail(p,
+				    "storm: \"%s\" is not a duration in milliseconds (1 to 3600000)",
 				    w[2]);
 		st->duration_ms = (unsigned)ms;
 		return 0;
@@ -479,7 +491,9 @@ static int line(struct pstate *p, char *s)
 		int nw;
 
 		if (strcmp(first, hkeys[H_VERSION]))
-			return fail(p, "not a memplug trace (the first line must be \"memplug-trace 1\")");
+			return fail(
+				p,
+				"not a memplug trace (the first line must be \"memplug-trace 1\")");
 		if (strlen(s) > 40 || (nw = split(copy, w)) != 2)
 			return fail(p, "memplug-trace takes one value, the format version");
 		if (parse_int(w[1], 1, 1000000, &v) < 0)
@@ -503,9 +517,11 @@ static int line(struct pstate *p, char *s)
 		if (!strcmp(first, hkeys[key]))
 			break;
 	if (key > H_SCENARIO)
-		return fail(p, "unknown operation \"%s\" (add, remove, online, online_kernel, "
-			       "online_movable, offline, inject, check, auto_online, storm, "
-			       "workload)", first);
+		return fail(p,
+			    "unknown operation \"%s\" (add, remove, online, online_kernel, "
+			    "online_movable, offline, inject, check, auto_online, storm, "
+			    "workload)",
+			    first);
 	if (p->t->n)
 		return fail(p, "header line \"%s\" after the first operation", first);
 	if (key == H_VERSION)
@@ -555,7 +571,7 @@ int mp_trace_parse(const char *buf, size_t len, struct mp_trace *out, char *why,
 			}
 			lb[n++] = (char)c;
 		}
-		i++;	/* the newline */
+		i++; /* the newline */
 		lb[n] = '\0';
 		r = line(&p, lb);
 		if (r < 0)

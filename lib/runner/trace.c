@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "runner/trace.h"
 #include "base/util.h"
+#include "runner/trace.h"
 
 static const char *const op_names[] = {
 	[MP_T_ADD] = "add",
@@ -54,7 +54,8 @@ void mp_trace_format_step(const struct mp_trace_step *st, char *buf, size_t len)
 		size_word(st->size, sz, sizeof(sz));
 		n = snprintf(args, sizeof(args), " D%u %s", st->dev, sz);
 		if (st->addr && n > 0 && (size_t)n < sizeof(args))
-			n += snprintf(args + n, sizeof(args) - (size_t)n, " addr=0x%" PRIx64, st->addr);
+			n += snprintf(args + n, sizeof(args) - (size_t)n, " addr=0x%" PRIx64,
+				      st->addr);
 		if (st->node >= 0 && n > 0 && (size_t)n < sizeof(args))
 			snprintf(args + n, sizeof(args) - (size_t)n, " node=%d", st->node);
 		break;
@@ -76,8 +77,8 @@ void mp_trace_format_step(const struct mp_trace_step *st, char *buf, size_t len)
 		snprintf(args, sizeof(args), " %s", st->point);
 		break;
 	case MP_T_STORM:
-		snprintf(args, sizeof(args), " %" PRIu64 "-%" PRIu64 " %u", st->block, st->block_last,
-			 st->duration_ms);
+		snprintf(args, sizeof(args), " %" PRIu64 "-%" PRIu64 " %u", st->block,
+			 st->block_last, st->duration_ms);
 		break;
 	case MP_T_WORKLOAD:
 		if (!strcmp(st->point, "start")) {

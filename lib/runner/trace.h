@@ -63,21 +63,21 @@ const char *mp_trace_op_name(enum mp_trace_op op);
 
 struct mp_trace_step {
 	enum mp_trace_op op;
-	unsigned dev;		/* add, remove: N of DN */
-	uint64_t size;		/* add: bytes */
-	uint64_t addr;		/* add: 0 when the backend picks */
-	int node;		/* add, workload start: -1 default */
-	uint64_t block;		/* online*, offline */
-	uint64_t block_last;	/* storm, workload place: the blocks are block..block_last */
-	unsigned duration_ms;	/* storm */
-	char point[24];		/* inject: MEM_GOING_ONLINE, MEM_GOING_OFFLINE;
+	unsigned dev;	      /* add, remove: N of DN */
+	uint64_t size;	      /* add: bytes */
+	uint64_t addr;	      /* add: 0 when the backend picks */
+	int node;	      /* add, workload start: -1 default */
+	uint64_t block;	      /* online*, offline */
+	uint64_t block_last;  /* storm, workload place: the blocks are block..block_last */
+	unsigned duration_ms; /* storm */
+	char point[24];	      /* inject: MEM_GOING_ONLINE, MEM_GOING_OFFLINE;
 				   auto_online: offline, online, online_kernel, online_movable;
 				   workload: start, place, verify, stop */
-	char kind[8];		/* workload start: 4k, thp, hugetlb */
-	int err;		/* inject: -errno, 0 disarms */
+	char kind[8];	      /* workload start: 4k, thp, hugetlb */
+	int err;	      /* inject: -errno, 0 disarms */
 	/* what happened (filled by the runner, read back from a trace) */
-	char outcome[16];	/* done, already, failed, timeout, ... ; "" unknown */
-	char note[96];		/* errno name, zone, blocks */
+	char outcome[16]; /* done, already, failed, timeout, ... ; "" unknown */
+	char note[96];	  /* errno name, zone, blocks */
 };
 
 struct mp_trace_header {

@@ -120,7 +120,7 @@ static void block_bad(struct reader *rd, struct mp_block *b, const char *file, i
 
 		p = realloc(rd->probs, ncap * sizeof(*p));
 		if (!p)
-			return;	/* the block is still marked bad; only the text is lost */
+			return; /* the block is still marked bad; only the text is lost */
 		rd->probs = p;
 		rd->cap = ncap;
 	}
@@ -178,7 +178,7 @@ static void read_block(struct reader *rd, struct mp_block *b)
 	if (what & MP_READ_REMOVABLE) {
 		r = read_attr(memfd, b, "removable", buf, sizeof(buf));
 		if (r == -ENOENT) {
-			b->removable = -1;	/* some architectures have none */
+			b->removable = -1; /* some architectures have none */
 		} else if (r < 0) {
 			block_bad(rd, b, "removable", r, NULL);
 		} else if (strcmp(buf, "0") && strcmp(buf, "1")) {
@@ -191,7 +191,7 @@ static void read_block(struct reader *rd, struct mp_block *b)
 	if (what & MP_READ_ZONES) {
 		r = read_attr(memfd, b, "valid_zones", buf, sizeof(buf));
 		if (r == -ENOENT) {
-			b->zones[0] = '\0';	/* kernels before 4.10 */
+			b->zones[0] = '\0'; /* kernels before 4.10 */
 		} else if (r < 0) {
 			block_bad(rd, b, "valid_zones", r, NULL);
 		} else if (!mp_zones_valid(buf) || (size_t)r >= sizeof(b->zones)) {
@@ -240,8 +240,10 @@ static int read_blocks(struct mp_memory *mem, int memfd, unsigned what, const st
 		if (pthread_create(&t, NULL, reader_run, &rd[1]) == 0)
 			nthreads = 2;
 		else
-			rd[0] = (struct reader){ .memfd = memfd, .what = what,
-						 .blocks = mem->blocks, .nblocks = mem->nblocks };
+			rd[0] = (struct reader){ .memfd = memfd,
+						 .what = what,
+						 .blocks = mem->blocks,
+						 .nblocks = mem->nblocks };
 	}
 	reader_run(&rd[0]);
 	if (nthreads == 2)
@@ -433,7 +435,9 @@ int mp_memory_read(const struct mp_root *root, unsigned what, const struct mp_lo
 			cap = ncap;
 		}
 		mem->blocks[mem->nblocks++] = (struct mp_block){
-			.id = id, .node = -1, .removable = -1,
+			.id = id,
+			.node = -1,
+			.removable = -1,
 		};
 	}
 	closedir(d);
@@ -537,7 +541,8 @@ static int parse_term(const char *p, size_t len, struct mp_selector *sel)
 	if (len > 5 && !strncmp(p, "node:", 5)) {
 		int node;
 
-		if (parse_id(p + 5, len - 5, &v) < 0 || len - 5 > 6 || !isdigit((unsigned char)p[5]))
+		if (parse_id(p + 5, len - 5, &v) < 0 || len - 5 > 6 ||
+		    !isdigit((unsigned char)p[5]))
 			return -EINVAL;
 		node = (int)v;
 		return grow(&sel->nodes, &sel->nnodes, sizeof(node), &node);
@@ -573,7 +578,8 @@ static int parse_term(const char *p, size_t len, struct mp_selector *sel)
 			return -EINVAL;
 		return grow(&sel->phys, &sel->nphys, sizeof(r), &r);
 	}
-	if (!dash && len < sizeof(word) && isdigit((unsigned char)p[0]) && isalpha((unsigned char)p[len - 1])) {
+	if (!dash && len < sizeof(word) && isdigit((unsigned char)p[0]) &&
+	    isalpha((unsigned char)p[len - 1])) {
 		memcpy(word, p, len);
 		word[len] = '\0';
 		if (mp_parse_size(word, &v) < 0 || v == 0)
@@ -585,7 +591,8 @@ static int parse_term(const char *p, size_t len, struct mp_selector *sel)
 	}
 	if (dash) {
 		if (parse_id(p, (size_t)(dash - p), &r.first) < 0 ||
-		    parse_id(dash + 1, len - (size_t)(dash - p) - 1, &r.last) < 0 || r.last < r.first)
+		    parse_id(dash + 1, len - (size_t)(dash - p) - 1, &r.last) < 0 ||
+		    r.last < r.first)
 			return -EINVAL;
 	} else {
 		if (parse_id(p, len, &r.first) < 0)
@@ -680,7 +687,8 @@ ssize_t mp_selector_resolve(const struct mp_selector *sel, const struct mp_memor
 
 		if (r->first % mem->block_size || (r->last + 1) % mem->block_size) {
 			snprintf(err, errlen,
-				 "0x%" PRIx64 "-0x%" PRIx64 " is not aligned to the block size (%s)",
+				 "0x%" PRIx64 "-0x%" PRIx64
+				 " is not aligned to the block size (%s)",
 				 r->first, r->last, mp_human_size(mem->block_size, h1, sizeof(h1)));
 			return -EINVAL;
 		}
@@ -702,8 +710,8 @@ ssize_t mp_selector_resolve(const struct mp_selector *sel, const struct mp_memor
 			if (first == last)
 				snprintf(err, errlen, "no memory block memory%" PRIu64, first);
 			else
-				snprintf(err, errlen, "no memory block in %" PRIu64 "-%" PRIu64, first,
-					 last);
+				snprintf(err, errlen, "no memory block in %" PRIu64 "-%" PRIu64,
+					 first, last);
 			return -ENOENT;
 		}
 	}

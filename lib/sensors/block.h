@@ -21,9 +21,9 @@ enum mp_state {
 
 /* Where a block's memmap (its struct page array) lives. */
 enum mp_memmap {
-	MP_MEMMAP_UNKNOWN = 0,	/* cannot be told from user space here */
-	MP_MEMMAP_OUTSIDE,	/* in ordinary memory, allocated when the block was added */
-	MP_MEMMAP_SELF,		/* hosted at the start of the block (memmap_on_memory) */
+	MP_MEMMAP_UNKNOWN = 0, /* cannot be told from user space here */
+	MP_MEMMAP_OUTSIDE,     /* in ordinary memory, allocated when the block was added */
+	MP_MEMMAP_SELF,	       /* hosted at the start of the block (memmap_on_memory) */
 };
 
 /* What mp_memory_read() reads for each block; the rest stays unknown. */
@@ -40,23 +40,23 @@ enum {
 #define MP_ZONES_LEN 64
 
 struct mp_block {
-	uint64_t id;		/* N of memoryN */
-	uint64_t phys_index;	/* first section, as the kernel prints it (hex) */
+	uint64_t id;	     /* N of memoryN */
+	uint64_t phys_index; /* first section, as the kernel prints it (hex) */
 	enum mp_state state;
-	int node;		/* -1: linked from no node */
-	int removable;		/* -1 unknown, 0, 1 */
+	int node;      /* -1: linked from no node */
+	int removable; /* -1 unknown, 0, 1 */
 	enum mp_memmap memmap;
 	char zones[MP_ZONES_LEN]; /* valid_zones as read, "" when not read */
-	int err;		/* 0, or -errno / -EBADMSG for the first bad file */
-	const char *errfile;	/* which file of the block that was */
+	int err;		  /* 0, or -errno / -EBADMSG for the first bad file */
+	const char *errfile;	  /* which file of the block that was */
 };
 
 struct mp_memory {
-	uint64_t block_size;	/* bytes */
+	uint64_t block_size; /* bytes */
 	size_t nblocks;
 	struct mp_block *blocks; /* sorted by id */
-	size_t nbad;		/* blocks with err != 0 */
-	bool have_nodes;	/* the kernel has node folders */
+	size_t nbad;		 /* blocks with err != 0 */
+	bool have_nodes;	 /* the kernel has node folders */
 	/* the hotplug configuration, "" where the kernel has no such file */
 	char auto_online_blocks[32];
 	char memmap_on_memory[16];
@@ -115,15 +115,15 @@ struct mp_id_range {
 
 struct mp_selector {
 	size_t nranges;
-	struct mp_id_range *ranges;	/* block numbers */
+	struct mp_id_range *ranges; /* block numbers */
 	size_t nphys;
-	struct mp_id_range *phys;	/* byte addresses, first..last */
+	struct mp_id_range *phys; /* byte addresses, first..last */
 	size_t nnodes;
 	int *nodes;
-	unsigned states;		/* 1 << enum mp_state; 0: any */
+	unsigned states; /* 1 << enum mp_state; 0: any */
 	size_t nzones;
 	char (*zones)[16];
-	uint64_t size;			/* bytes; 0: none */
+	uint64_t size; /* bytes; 0: none */
 };
 
 /* Accumulate one argument. Returns 0, or -EINVAL with a one-line reason. */
@@ -141,7 +141,7 @@ bool mp_selector_match(const struct mp_selector *sel, uint64_t id);
 enum mp_sel_mode {
 	MP_SEL_LIST,	/* a size is not allowed */
 	MP_SEL_ONLINE,	/* a size takes offline blocks from the bottom */
-	MP_SEL_OFFLINE,	/* a size takes online blocks from the top */
+	MP_SEL_OFFLINE, /* a size takes online blocks from the top */
 };
 
 /*
@@ -150,6 +150,7 @@ enum mp_sel_mode {
  * Returns the count, or -EINVAL / -ENOENT with a one-line reason in err.
  */
 ssize_t mp_selector_resolve(const struct mp_selector *sel, const struct mp_memory *mem,
-			    enum mp_sel_mode mode, struct mp_block ***out, char *err, size_t errlen);
+			    enum mp_sel_mode mode, struct mp_block ***out, char *err,
+			    size_t errlen);
 
 #endif

@@ -35,14 +35,14 @@ static const struct {
 	{ "memory offlining [", true },
 	{ "Offline failed", true },
 	{ "removing memory fails, because memory", true },
-	{ "WARNING:", false },	/* WARN_ON(): "WARNING: CPU: 0 PID: 1 at mm/..." */
-	{ "BUG:", false },	/* "BUG: Bad page state", "BUG: unable to handle" */
+	{ "WARNING:", false }, /* WARN_ON(): "WARNING: CPU: 0 PID: 1 at mm/..." */
+	{ "BUG:", false },     /* "BUG: Bad page state", "BUG: unable to handle" */
 	{ "kernel BUG at", false },
 	{ "Oops", false },
 	{ "general protection fault", false },
 	{ "page dumped because", false },
 	{ "stuck online", false },
-	{ "Memory failure:", false },	/* hwpoison handling */
+	{ "Memory failure:", false }, /* hwpoison handling */
 	{ "Kernel panic", false },
 	{ "list_add corruption", false },
 	{ "list_del corruption", false },
@@ -263,7 +263,7 @@ int mp_kmsg_poll(struct mp_kmsg *k, struct mp_kmsg_log *log)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EPIPE)	/* overwritten records: go on from here */
+			if (errno == EPIPE) /* overwritten records: go on from here */
 				continue;
 			if (errno == EAGAIN)
 				break;
@@ -290,8 +290,7 @@ void mp_kmsg_close(struct mp_kmsg *k)
 
 /* ---- /dev/kmsg by sequence number ---- */
 
-static int take_line(struct mp_kmsg_log *log, uint64_t after, bool keep, const char *line,
-		     size_t n)
+static int take_line(struct mp_kmsg_log *log, uint64_t after, bool keep, const char *line, size_t n)
 {
 	const char *msg;
 	size_t ml;
@@ -329,7 +328,7 @@ int mp_kmsg_read(const struct mp_root *root, uint64_t after, bool keep, struct m
 		char *p, *nl;
 
 		if (got < 0) {
-			if (errno == EINTR || errno == EPIPE)	/* overwritten meanwhile: go on */
+			if (errno == EINTR || errno == EPIPE) /* overwritten meanwhile: go on */
 				continue;
 			if (errno == EAGAIN)
 				break;
@@ -350,7 +349,7 @@ int mp_kmsg_read(const struct mp_root *root, uint64_t after, bool keep, struct m
 		}
 		have -= (size_t)(p - buf);
 		memmove(buf, p, have);
-		if (have == sizeof(buf) - 1)	/* a line longer than the buffer: drop it */
+		if (have == sizeof(buf) - 1) /* a line longer than the buffer: drop it */
 			have = 0;
 	}
 	if (have && (r = take_line(log, after, keep, buf, have)) < 0)

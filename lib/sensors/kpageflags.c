@@ -19,9 +19,9 @@
 #include "sensors/sensor.h"
 
 static const char *const class_names[MP_KPC_COUNT] = {
-	[MP_KPC_NOPAGE] = "nopage",   [MP_KPC_HWPOISON] = "hwpoison", [MP_KPC_OFFLINE] = "offline",
-	[MP_KPC_BUDDY] = "buddy",     [MP_KPC_SLAB] = "slab",	      [MP_KPC_LRU] = "lru",
-	[MP_KPC_MEMMAP] = "memmap",   [MP_KPC_RESERVED] = "reserved", [MP_KPC_OTHER] = "other",
+	[MP_KPC_NOPAGE] = "nopage", [MP_KPC_HWPOISON] = "hwpoison", [MP_KPC_OFFLINE] = "offline",
+	[MP_KPC_BUDDY] = "buddy",   [MP_KPC_SLAB] = "slab",	    [MP_KPC_LRU] = "lru",
+	[MP_KPC_MEMMAP] = "memmap", [MP_KPC_RESERVED] = "reserved", [MP_KPC_OTHER] = "other",
 };
 
 const char *mp_kpf_class_name(enum mp_kpf_class c)
@@ -167,7 +167,7 @@ void mp_kpc_summary_add(struct mp_kpf_summary *s, const uint64_t *c, size_t n)
 struct job {
 	int flags_fd, count_fd;
 	struct mp_kpf_request *req;
-	size_t n, first, step;	/* requests first, first + step, ... */
+	size_t n, first, step; /* requests first, first + step, ... */
 	int err;
 };
 
@@ -204,7 +204,7 @@ static int read_one(struct job *j, struct mp_kpf_request *rq, uint64_t *buf)
 			uint64_t h = rq->hole_len < left ? rq->hole_len : left;
 
 			rq->sum.skipped += h;
-			rq->sum.lead_open = false;	/* the lead ends where reading stops */
+			rq->sum.lead_open = false; /* the lead ends where reading stops */
 			pfn += h;
 			left -= h;
 			continue;

@@ -160,7 +160,7 @@ int mp_meminfo_parse(const char *buf, size_t len, struct mp_counters *c)
 			if (q == s + 5 || *q != ' ' || node < 0)
 				continue;
 			if (c->node >= 0 && c->node != node)
-				continue;	/* one node per file */
+				continue; /* one node per file */
 			c->node = node;
 			s = q;
 			while (*s == ' ')

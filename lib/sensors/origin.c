@@ -30,7 +30,7 @@ static int read_acpi(const struct mp_root *root, struct mp_origin **v, size_t *n
 	int r = 0;
 
 	if (!d)
-		return 0;	/* no ACPI: nothing to add */
+		return 0; /* no ACPI: nothing to add */
 	while (r == 0 && (de = readdir(d))) {
 		char path[300];
 		DIR *dd;
@@ -98,7 +98,7 @@ int mp_iomem_origins(const char *buf, size_t len, uint64_t block_size, struct mp
 			dev = "virtio_mem";
 		else
 			continue;
-		if (end <= start)	/* addresses read 0 without CAP_SYS_ADMIN */
+		if (end <= start) /* addresses read 0 without CAP_SYS_ADMIN */
 			continue;
 		r = add(v, n, start / block_size, end / block_size, dev);
 	}

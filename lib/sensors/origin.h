@@ -15,8 +15,8 @@
 #include "base/path.h"
 
 struct mp_origin {
-	uint64_t first, last;	/* the blocks [first, last] (one for an ACPI device) */
-	char device[32];	/* "PNP0C80:00", "kmem", "virtio_mem" */
+	uint64_t first, last; /* the blocks [first, last] (one for an ACPI device) */
+	char device[32];      /* "PNP0C80:00", "kmem", "virtio_mem" */
 };
 
 /* Fill *out (to free) with the hot-pluggable blocks; returns the count or -errno. */

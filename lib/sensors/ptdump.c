@@ -73,7 +73,7 @@ static int parse_line(char *line, struct mp_pt_range *r)
 	r->level = MP_PT_NONE;
 	r->mapped = false;
 	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save), n++) {
-		if (n < 2)	/* the range and the size */
+		if (n < 2) /* the range and the size */
 			continue;
 		for (unsigned l = MP_PT_PTE; l <= MP_PT_PGD; l++)
 			if (!strcasecmp(tok, level_names[l]))

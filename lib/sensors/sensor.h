@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "sensors/block.h"
 #include "base/log.h"
 #include "base/path.h"
+#include "sensors/block.h"
 
 /* Availability of one sensor: ok, or a one-line reason why not. */
 struct mp_avail {
@@ -30,13 +30,13 @@ void mp_avail_set(struct mp_avail *a, bool ok, const char *fmt, ...) _printf_(3,
 
 struct mp_counter {
 	char name[48];
-	uint64_t value;		/* as printed: kB for meminfo sizes, pages for vmstat */
+	uint64_t value; /* as printed: kB for meminfo sizes, pages for vmstat */
 };
 
 struct mp_counters {
 	size_t n;
 	struct mp_counter *v;
-	int node;		/* the node of a nodeN/meminfo, else -1 */
+	int node; /* the node of a nodeN/meminfo, else -1 */
 	/* index of v by name (open addressing, entries are index + 1) */
 	uint32_t *slot;
 	size_t nslot;
@@ -68,12 +68,12 @@ int mp_vmstat_read(const struct mp_root *root, struct mp_counters *c);
 
 struct mp_zone {
 	int node;
-	char name[MP_ZONE_NAME_LEN];	/* DMA, DMA32, Normal, Movable, Device */
-	uint64_t free;			/* "pages free" */
+	char name[MP_ZONE_NAME_LEN]; /* DMA, DMA32, Normal, Movable, Device */
+	uint64_t free;		     /* "pages free" */
 	uint64_t spanned, present, managed;
 	uint64_t start_pfn;
-	bool have_start_pfn;		/* absent in empty zones on some kernels */
-	uint64_t pcp;			/* pages on its per-cpu lists ("count:" of each cpu) */
+	bool have_start_pfn; /* absent in empty zones on some kernels */
+	uint64_t pcp;	     /* pages on its per-cpu lists ("count:" of each cpu) */
 	bool have_pcp;
 };
 
@@ -96,15 +96,15 @@ const struct mp_zone *mp_zoneinfo_find(const struct mp_zoneinfo *zi, int node, c
  * in bits[] (page-types' names: mp_kpf_name()).
  */
 enum mp_kpf_class {
-	MP_KPC_NOPAGE,		/* no memmap online: offline, removed, hole */
+	MP_KPC_NOPAGE, /* no memmap online: offline, removed, hole */
 	MP_KPC_HWPOISON,
-	MP_KPC_OFFLINE,		/* PageOffline: balloon, virtio-mem unplugged */
-	MP_KPC_BUDDY,		/* free in the page allocator */
+	MP_KPC_OFFLINE, /* PageOffline: balloon, virtio-mem unplugged */
+	MP_KPC_BUDDY,	/* free in the page allocator */
 	MP_KPC_SLAB,
-	MP_KPC_LRU,		/* page cache and anonymous memory */
-	MP_KPC_MEMMAP,		/* the block's own memmap (memmap_on_memory) */
+	MP_KPC_LRU,    /* page cache and anonymous memory */
+	MP_KPC_MEMMAP, /* the block's own memmap (memmap_on_memory) */
 	MP_KPC_RESERVED,
-	MP_KPC_OTHER,		/* in use by the kernel otherwise */
+	MP_KPC_OTHER, /* in use by the kernel otherwise */
 	MP_KPC_COUNT
 };
 
@@ -113,22 +113,22 @@ const char *mp_kpf_class_name(enum mp_kpf_class c);
 const char *mp_kpf_name(unsigned bit);
 
 struct mp_kpf_summary {
-	uint64_t first_pfn, npages;	/* the range summarised */
-	uint64_t seen;			/* pages accounted so far */
-	uint64_t skipped;		/* pages of the range left unread (a sample) */
-	uint64_t beyond;		/* pages past the end of kpageflags (counted NOPAGE) */
+	uint64_t first_pfn, npages; /* the range summarised */
+	uint64_t seen;		    /* pages accounted so far */
+	uint64_t skipped;	    /* pages of the range left unread (a sample) */
+	uint64_t beyond;	    /* pages past the end of kpageflags (counted NOPAGE) */
 	uint64_t cls[MP_KPC_COUNT];
 	uint64_t bits[64];
 	/* memmap pages this range hosts at its start: the leading run of pages
 	 * that mp_kpf_self_hosted() recognises */
 	uint64_t self_hosted;
 	bool lead_open;
-	uint64_t first_hwpoison;	/* PFN, valid when cls[HWPOISON] or bits[19] */
+	uint64_t first_hwpoison; /* PFN, valid when cls[HWPOISON] or bits[19] */
 	uint64_t nhwpoison;
 	/* /proc/kpagecount, when read */
 	bool have_count;
-	uint64_t mapped;		/* pages with a mapcount above 0 */
-	uint64_t mapcount;		/* their sum */
+	uint64_t mapped;   /* pages with a mapcount above 0 */
+	uint64_t mapcount; /* their sum */
 };
 
 void mp_kpf_summary_init(struct mp_kpf_summary *s, uint64_t first_pfn, uint64_t npages);
@@ -146,8 +146,8 @@ struct mp_kpf_request {
 	uint64_t first_pfn, npages;
 	/* [hole_start, hole_start + hole_len) of the range is not read (a sample) */
 	uint64_t hole_start, hole_len;
-	struct mp_kpf_summary sum;	/* filled in */
-	int err;			/* 0, or -errno for this range */
+	struct mp_kpf_summary sum; /* filled in */
+	int err;		   /* 0, or -errno for this range */
 };
 
 /*
@@ -167,15 +167,15 @@ int mp_kpf_read(const struct mp_root *root, struct mp_kpf_request *req, size_t n
 enum mp_pt_level { MP_PT_NONE = 0, MP_PT_PTE, MP_PT_PMD, MP_PT_PUD, MP_PT_P4D, MP_PT_PGD };
 
 struct mp_pt_range {
-	uint64_t start, end;	/* [start, end) virtual */
+	uint64_t start, end; /* [start, end) virtual */
 	enum mp_pt_level level;
-	bool mapped;		/* present: the flags say RW or ro */
+	bool mapped; /* present: the flags say RW or ro */
 };
 
 struct mp_ptdump {
-	uint64_t base;		/* vmemmap base: the section's first address */
+	uint64_t base; /* vmemmap base: the section's first address */
 	size_t n;
-	struct mp_pt_range *r;	/* in address order */
+	struct mp_pt_range *r; /* in address order */
 };
 
 const char *mp_pt_level_name(enum mp_pt_level l);
@@ -234,18 +234,18 @@ size_t mp_struct_page_fit(const struct mp_ptdump *pt, const struct mp_pfn_run *r
 /* A record that classified (kmsg.h says how). */
 struct mp_kmsg_rec {
 	uint64_t seq;
-	const char *pattern;	/* the pattern matched (static) */
-	bool refused;		/* a refused offline or removal: an outcome, not a bug */
-	uint64_t pfn;		/* "Memory failure: 0xPFN:", else UINT64_MAX */
-	char *text;		/* malloc'ed */
+	const char *pattern; /* the pattern matched (static) */
+	bool refused;	     /* a refused offline or removal: an outcome, not a bug */
+	uint64_t pfn;	     /* "Memory failure: 0xPFN:", else UINT64_MAX */
+	char *text;	     /* malloc'ed */
 };
 
 struct mp_kmsg_log {
-	bool any;		/* at least one record read */
-	uint64_t first_seq;	/* the oldest record the buffer still held */
-	uint64_t last_seq;	/* the newest */
+	bool any;	    /* at least one record read */
+	uint64_t first_seq; /* the oldest record the buffer still held */
+	uint64_t last_seq;  /* the newest */
 	size_t n;
-	struct mp_kmsg_rec *v;	/* classified records (mp_kmsg_read: with seq > after) */
+	struct mp_kmsg_rec *v; /* classified records (mp_kmsg_read: with seq > after) */
 };
 
 /*

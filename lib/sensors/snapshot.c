@@ -169,8 +169,8 @@ static int failed(const struct mp_snap_opts *o, const char *what, int r)
 }
 
 /* The blocks the memory folder lists, and the gone ones o->extra_ids asks for. */
-static int read_blocks(struct mp_root *root, const struct mp_snap_opts *o,
-		       const struct mp_log *log, struct mp_snapshot *s)
+static int read_blocks(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
+		       struct mp_snapshot *s)
 {
 	_cleanup_memory_ struct mp_memory *mem = NULL;
 	int r = mp_memory_read(root, MP_READ_STATE | MP_READ_ZONES, log, &mem);
@@ -547,7 +547,8 @@ struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s)
 			for (int c = 0; c < MP_KPC_COUNT; c++)
 				json_object_object_add(k, mp_kpf_class_name((enum mp_kpf_class)c),
 						       json_object_new_uint64(b->kpf.cls[c]));
-			json_object_object_add(k, "hosted", json_object_new_uint64(b->kpf.self_hosted));
+			json_object_object_add(k, "hosted",
+					       json_object_new_uint64(b->kpf.self_hosted));
 			json_object_object_add(k, "hwpoison_pages",
 					       json_object_new_uint64(b->kpf.nhwpoison));
 			json_object_object_add(k, "first_hwpoison", hex(b->kpf.first_hwpoison));
@@ -558,7 +559,8 @@ struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s)
 				if (!b->kpf.bits[bit])
 					continue;
 				snprintf(nm, sizeof(nm), "bit%u", bit);
-				json_object_object_add(bits, mp_kpf_name(bit) ? mp_kpf_name(bit) : nm,
+				json_object_object_add(bits,
+						       mp_kpf_name(bit) ? mp_kpf_name(bit) : nm,
 						       json_object_new_uint64(b->kpf.bits[bit]));
 			}
 			json_object_object_add(k, "flags", bits);
@@ -610,8 +612,10 @@ struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s)
 			json_object_object_add(j, "start", hex(s->pt.r[i].start));
 			json_object_object_add(j, "end", hex(s->pt.r[i].end));
 			json_object_object_add(j, "level",
-					       json_object_new_string(mp_pt_level_name(s->pt.r[i].level)));
-			json_object_object_add(j, "mapped", json_object_new_boolean(s->pt.r[i].mapped));
+					       json_object_new_string(
+						       mp_pt_level_name(s->pt.r[i].level)));
+			json_object_object_add(j, "mapped",
+					       json_object_new_boolean(s->pt.r[i].mapped));
 			json_object_array_add(a, j);
 		}
 		json_object_object_add(o, "vmemmap", a);
@@ -695,7 +699,7 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 		uint64_t bp = s->block_size / s->page_size;
 
 		b->id = ju64(j, "id");
-		if (b->id >= UINT64_MAX / bp)	/* its PFNs would wrap */
+		if (b->id >= UINT64_MAX / bp) /* its PFNs would wrap */
 			goto fail;
 		b->present = jbool(j, "present");
 		b->state = mp_state_parse(jstr(j, "state"));
@@ -716,12 +720,13 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 				char nm[16];
 
 				snprintf(nm, sizeof(nm), "bit%u", bit);
-				b->kpf.bits[bit] = ju64(bits, mp_kpf_name(bit) ? mp_kpf_name(bit) : nm);
+				b->kpf.bits[bit] =
+					ju64(bits, mp_kpf_name(bit) ? mp_kpf_name(bit) : nm);
 			}
 	}
 	qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_sblock);
 	for (size_t i = 1; i < s->nblocks; i++)
-		if (s->blocks[i].id == s->blocks[i - 1].id)	/* one block twice */
+		if (s->blocks[i].id == s->blocks[i - 1].id) /* one block twice */
 			goto fail;
 	if ((r = counters_from(o, "meminfo", &s->meminfo)) < 0 ||
 	    (r = counters_from(o, "vmstat", &s->vmstat)) < 0)
@@ -765,13 +770,15 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 	if (json_object_object_get_ex(o, "kmsg", &f)) {
 		struct json_object *v;
 
-		mp_avail_set(&s->kmsg_avail, jbool(f, "ok") && json_object_object_get_ex(f, "last_seq", &v),
-			     "%s", jstr(f, "why"));
+		mp_avail_set(&s->kmsg_avail,
+			     jbool(f, "ok") && json_object_object_get_ex(f, "last_seq", &v), "%s",
+			     jstr(f, "why"));
 		s->kmsg.any = s->kmsg_avail.ok;
 		s->kmsg.first_seq = ju64(f, "first_seq");
 		s->kmsg.last_seq = ju64(f, "last_seq");
 	}
-	if (json_object_object_get_ex(o, "vmemmap", &a) && json_object_is_type(a, json_type_array)) {
+	if (json_object_object_get_ex(o, "vmemmap", &a) &&
+	    json_object_is_type(a, json_type_array)) {
 		s->pt.n = json_object_array_length(a);
 		s->pt.r = calloc(s->pt.n + 1, sizeof(*s->pt.r));
 		if (!s->pt.r) {

@@ -15,8 +15,8 @@
 struct mp_snap_block {
 	uint64_t id;
 	enum mp_state state;
-	bool present;			/* false: gone, its PFNs read for the check */
-	char zone[MP_ZONE_NAME_LEN];	/* the zone of an online block, else "" */
+	bool present;		     /* false: gone, its PFNs read for the check */
+	char zone[MP_ZONE_NAME_LEN]; /* the zone of an online block, else "" */
 	bool have_kpf;
 	struct mp_kpf_summary kpf;
 };
@@ -25,11 +25,11 @@ struct mp_snapshot {
 	char step[64];
 	uint64_t page_size, block_size;
 	size_t nblocks;
-	struct mp_snap_block *blocks;	/* sorted by id */
+	struct mp_snap_block *blocks; /* sorted by id */
 	struct mp_counters meminfo, vmstat;
 	struct mp_zoneinfo zones;
 	struct mp_avail kpf_avail, pt_avail;
-	struct mp_ptdump pt;		/* pt.n == 0: not available */
+	struct mp_ptdump pt; /* pt.n == 0: not available */
 	/* the kernel log: its newest sequence number, and what classified
 	 * after mp_snap_opts.kmsg_after */
 	struct mp_avail kmsg_avail;
@@ -43,14 +43,14 @@ struct mp_snapshot {
 
 struct mp_snap_opts {
 	bool kpf, ptdump;
-	bool kmsg;			/* read the kernel log's sequence numbers */
-	bool kmsg_keep;			/* and keep the records after kmsg_after */
+	bool kmsg;	/* read the kernel log's sequence numbers */
+	bool kmsg_keep; /* and keep the records after kmsg_after */
 	uint64_t kmsg_after;
-	unsigned readings;		/* of nr_free_pages, at least 1 */
+	unsigned readings; /* of nr_free_pages, at least 1 */
 	unsigned reading_gap_ms;
-	bool settle;			/* drop caches and compact first */
+	bool settle; /* drop caches and compact first */
 	unsigned settle_timeout_ms;
-	const uint64_t *extra_ids;	/* gone blocks whose PFNs to read too */
+	const uint64_t *extra_ids; /* gone blocks whose PFNs to read too */
 	size_t nextra;
 	/*
 	 * A cheaper reading after a step: kpageflags only for these blocks

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libudev.h>
-#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,7 +66,8 @@ int mp_uevents_new(const struct mp_root *root, struct mp_uevents **out)
 			u->mon = udev_monitor_new_from_netlink(u->udev, "kernel");
 		if (!u->mon)
 			r = -errno ? -errno : -ENOSYS;
-		else if (udev_monitor_filter_add_match_subsystem_devtype(u->mon, "memory", NULL) < 0 ||
+		else if (udev_monitor_filter_add_match_subsystem_devtype(u->mon, "memory", NULL) <
+				 0 ||
 			 udev_monitor_enable_receiving(u->mon) < 0)
 			r = -EIO;
 		if (r < 0) {
@@ -216,7 +217,8 @@ int mp_uevents_compare(struct mp_uevents *u, const struct mp_uevent *expected, s
 		bool found = false;
 
 		for (size_t j = 0; j < u->nev && !found; j++)
-			if (!used[j] && mp_uevent_action_parse(u->ev[j].action) == expected[i].action &&
+			if (!used[j] &&
+			    mp_uevent_action_parse(u->ev[j].action) == expected[i].action &&
 			    u->ev[j].block == expected[i].block)
 				found = used[j] = true;
 		if (!found)

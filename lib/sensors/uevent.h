@@ -19,9 +19,9 @@
 #include "base/util.h"
 
 struct mp_uevent_rec {
-	char action[16];	/* add, remove, online, offline, change */
-	uint64_t block;		/* N of memoryN */
-	uint64_t seq;		/* SEQNUM */
+	char action[16]; /* add, remove, online, offline, change */
+	uint64_t block;	 /* N of memoryN */
+	uint64_t seq;	 /* SEQNUM */
 };
 
 struct mp_uevents;
@@ -31,7 +31,7 @@ enum mp_uevent_action { MP_UE_ADD, MP_UE_REMOVE, MP_UE_ONLINE, MP_UE_OFFLINE, MP
 /* An event an operation expects. */
 struct mp_uevent {
 	enum mp_uevent_action action;
-	uint64_t block;		/* memoryN */
+	uint64_t block; /* memoryN */
 };
 
 const char *mp_uevent_action_name(enum mp_uevent_action a);
@@ -60,8 +60,8 @@ size_t mp_uevents_take(struct mp_uevents *u, struct mp_uevent_rec *out, size_t m
 /* The events that came other than expected. */
 struct mp_uevent_diff {
 	size_t nmissing, nextra;
-	struct mp_uevent *missing;	/* expected and did not come, in the order expected */
-	struct mp_uevent_rec *extra;	/* came and were not expected, oldest first */
+	struct mp_uevent *missing;   /* expected and did not come, in the order expected */
+	struct mp_uevent_rec *extra; /* came and were not expected, oldest first */
 };
 
 /*

@@ -101,7 +101,8 @@ int mp_zoneinfo_parse(const char *buf, size_t len, struct mp_zoneinfo *zi)
 			}
 			continue;
 		}
-		if (!WORD(tok, tl, "spanned") && !WORD(tok, tl, "present") && !WORD(tok, tl, "managed"))
+		if (!WORD(tok, tl, "spanned") && !WORD(tok, tl, "present") &&
+		    !WORD(tok, tl, "managed"))
 			continue;
 		if (sscanf(line, " %31s %llu", key, &v) != 2)
 			continue;

@@ -8,10 +8,10 @@
 #include <assert.h>
 #include <string.h>
 
-#include "sensors/block.h"
-#include "fuzz.h"
-#include "sensors/uevent.h"
 #include "base/util.h"
+#include "fuzz.h"
+#include "sensors/block.h"
+#include "sensors/uevent.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,8 +8,8 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "ops/backend.h"
 #include "fuzz.h"
+#include "ops/backend.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

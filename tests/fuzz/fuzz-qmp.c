@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "ops/backend.h"
 #include "fuzz.h"
+#include "ops/backend.h"
 #include "ops/qmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -9,21 +9,21 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sensors/block.h"
 #include "fuzz.h"
+#include "sensors/block.h"
 
 static struct mp_block blocks[48];
 static struct mp_memory mem = { .blocks = blocks, .nblocks = 48 };
 
 static void setup(void)
 {
-	static const char *const zones[] = { "Normal", "Movable", "Normal Movable", "DMA32",
-					     "none", "" };
+	static const char *const zones[] = { "Normal", "Movable", "Normal Movable",
+					     "DMA32",  "none",	  "" };
 
 	for (size_t i = 0; i < mem.nblocks; i++) {
 		struct mp_block *b = &blocks[i];
 
-		b->id = i < 32 ? i : i + 8;	/* 0-31, then 40-55 */
+		b->id = i < 32 ? i : i + 8; /* 0-31, then 40-55 */
 		b->state = i % 3 ? MP_STATE_ONLINE : MP_STATE_OFFLINE;
 		if (i == 7)
 			b->state = MP_STATE_GOING_OFFLINE;

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: qmp-driver PATH TIMEOUT_MS add|add-vmem|remove|query ...\n");
+		fprintf(stderr,
+			"usage: qmp-driver PATH TIMEOUT_MS add|add-vmem|remove|query ...\n");
 		return 99;
 	}
 	if (mp_backend_init(&be, "qmp", NULL, &log, strcmp(argv[1], "-") ? argv[1] : NULL,
@@ -77,8 +78,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[3], "query")) {
 		r = be.ops->query(&be, &devs, &n);
 		for (size_t i = 0; r == 0 && i < n; i++)
-			printf("%s %s %s %" PRIu64 " %" PRIu64 " %d\n", mp_dev_type_name(devs[i].type),
-			       devs[i].id, devs[i].memdev, devs[i].addr, devs[i].size, devs[i].node);
+			printf("%s %s %s %" PRIu64 " %" PRIu64 " %d\n",
+			       mp_dev_type_name(devs[i].type), devs[i].id, devs[i].memdev,
+			       devs[i].addr, devs[i].size, devs[i].node);
 		if (r == 0)
 			free(devs);
 	} else {

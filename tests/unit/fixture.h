@@ -54,8 +54,7 @@ static inline char *fx_slurp(const char *rel, size_t *len)
 	return buf;
 }
 
-static const char *const fx_steps[] = { "0-before", "1-after-add-A-online",
-					"2-after-add-B-online", "3-after-remove-A",
-					"4-after-remove-B" };
+static const char *const fx_steps[] = { "0-before", "1-after-add-A-online", "2-after-add-B-online",
+					"3-after-remove-A", "4-after-remove-B" };
 
 #endif

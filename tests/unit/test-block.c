@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "check-main.h"
+#include "ops/session.h"
 #include "sensors/block.h"
 #include "sensors/kpf.h"
-#include "ops/session.h"
 #include "sensors/origin.h"
 
 START_TEST(test_state_parse)
@@ -51,11 +51,30 @@ END_TEST
 
 START_TEST(test_selector_bad)
 {
-	static const char *const bad[] = { "", ",", "32,", "x", "memory", "39-32", "3-",
-					   "-3", "1--2", "0x20", "memory-1", " 3", "3 ",
-					   "99999999999999999999999", "node:", "node:x",
-					   "zone:", "zone:a b", "state:bogus", "0x20-0x10",
-					   "0x10-20", "12Q", "0M", "512M,1G" };
+	static const char *const bad[] = { "",
+					   ",",
+					   "32,",
+					   "x",
+					   "memory",
+					   "39-32",
+					   "3-",
+					   "-3",
+					   "1--2",
+					   "0x20",
+					   "memory-1",
+					   " 3",
+					   "3 ",
+					   "99999999999999999999999",
+					   "node:",
+					   "node:x",
+					   "zone:",
+					   "zone:a b",
+					   "state:bogus",
+					   "0x20-0x10",
+					   "0x10-20",
+					   "12Q",
+					   "0M",
+					   "512M,1G" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct mp_selector sel = { 0 };
@@ -78,7 +97,9 @@ static struct mp_block test_blocks[] = {
 	{ .id = 13, .state = MP_STATE_ONLINE, .node = 1, .zones = "Normal" },
 };
 static const struct mp_memory test_mem = {
-	.block_size = 0x8000000, .nblocks = 6, .blocks = test_blocks,
+	.block_size = 0x8000000,
+	.nblocks = 6,
+	.blocks = test_blocks,
 };
 
 /* Resolve args and compare the ids with want (terminated by -1). */
@@ -181,8 +202,11 @@ START_TEST(test_memory_read)
 	put(root, "sys/module/memory_hotplug/parameters/memmap_on_memory", "N\n");
 
 	ck_assert_int_eq(mp_root_new(root, &r), 0);
-	ck_assert_int_eq(mp_memory_read(r, MP_READ_STATE | MP_READ_ZONES | MP_READ_MEMMAP |
-						  MP_READ_NODE, NULL, &mem), 0);
+	ck_assert_int_eq(mp_memory_read(r,
+					MP_READ_STATE | MP_READ_ZONES | MP_READ_MEMMAP |
+						MP_READ_NODE,
+					NULL, &mem),
+			 0);
 	ck_assert_uint_eq(mem->block_size, 0x8000000);
 	ck_assert_uint_eq(mem->nblocks, 3);
 	ck_assert_uint_eq(mem->blocks[0].id, 5);
@@ -228,12 +252,19 @@ START_TEST(test_journal_parse)
 				   "attr /sys/devices/system/memory/auto_online_blocks offline";
 	static const char nul[] = "state 5 online\0 -\n";
 	static const char *const bad[] = {
-		"state 5 online\n", "state x online -\n", "state 5 sideways -\n",
-		"undone 0\n", "device qmp id 100 1\n", "state 5 online - extra\n",
+		"state 5 online\n",
+		"state x online -\n",
+		"state 5 sideways -\n",
+		"undone 0\n",
+		"device qmp id 100 1\n",
+		"state 5 online - extra\n",
 		"state 5 online Normal\nundone 1\n",
 		/* attributes are written back at restore: only under /sys and /proc/sys */
-		"attr /etc/passwd x\n", "attr /sys/../etc/passwd x\n", "attr sys/x 1\n",
-		"attr /proc/sys/vm/nr_hugepages\n", "attr /proc/sys/vm/nr_hugepages 1 2\n",
+		"attr /etc/passwd x\n",
+		"attr /sys/../etc/passwd x\n",
+		"attr sys/x 1\n",
+		"attr /proc/sys/vm/nr_hugepages\n",
+		"attr /proc/sys/vm/nr_hugepages 1 2\n",
 	};
 	struct mp_journal_entry *e;
 	char why[200], longline[600];
@@ -259,7 +290,8 @@ START_TEST(test_journal_parse)
 				 -EBADMSG);
 		ck_assert_ptr_eq(strstr(why, "journal line"), why);
 	}
-	ck_assert_int_eq(mp_journal_parse(nul, sizeof(nul) - 1, &e, &n, why, sizeof(why)), -EBADMSG);
+	ck_assert_int_eq(mp_journal_parse(nul, sizeof(nul) - 1, &e, &n, why, sizeof(why)),
+			 -EBADMSG);
 	ck_assert_str_eq(why, "journal line 1: holds a NUL byte");
 	memset(longline, '#', sizeof(longline));
 	ck_assert_int_eq(mp_journal_parse(longline, sizeof(longline), &e, &n, why, sizeof(why)),

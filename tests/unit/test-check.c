@@ -16,7 +16,7 @@
 #include "fixture.h"
 #include "sensors/kpf.h"
 
-#define BLOCK_SIZE (UINT64_C(128) << 20)	/* fixtures/README.md: 128 MiB blocks */
+#define BLOCK_SIZE (UINT64_C(128) << 20) /* fixtures/README.md: 128 MiB blocks */
 #define PAGE 4096
 
 static const char *const dirs[] = { "guest-6.12-debian", "ptdump/struct-page-64",
@@ -81,7 +81,8 @@ END_TEST
  * pages, so 80 bytes (fixtures/README.md), from the counters alone. */
 START_TEST(test_struct_page_from_memmap)
 {
-	struct mp_snapshot *a = load("ptdump/struct-page-80", 0), *b = load("ptdump/struct-page-80", 1);
+	struct mp_snapshot *a = load("ptdump/struct-page-80", 0),
+			   *b = load("ptdump/struct-page-80", 1);
 	struct mp_check_opts o = { 0 };
 	struct mp_check_info info;
 	struct mp_findings f = { 0 };
@@ -293,7 +294,8 @@ END_TEST
 
 START_TEST(test_json_roundtrip)
 {
-	struct mp_snapshot *s3 = load("ptdump/struct-page-80", 3), *s4 = load("ptdump/struct-page-80", 4);
+	struct mp_snapshot *s3 = load("ptdump/struct-page-80", 3),
+			   *s4 = load("ptdump/struct-page-80", 4);
 	struct json_object *j;
 	const char *text;
 	struct json_object *back;
@@ -305,7 +307,7 @@ START_TEST(test_json_roundtrip)
 	j = mp_snapshot_to_json(s3);
 	back = json_tokener_parse(json_object_to_json_string(j));
 	ck_assert_int_eq(mp_snapshot_from_json(back, &r), 0);
-	ck_assert(!r->kmsg_avail.ok);	/* recorded steps hold no log position */
+	ck_assert(!r->kmsg_avail.ok); /* recorded steps hold no log position */
 	mp_snapshot_free(r);
 	json_object_put(back);
 	json_object_put(j);

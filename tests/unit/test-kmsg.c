@@ -89,13 +89,15 @@ START_TEST(test_records)
 	ck_assert_str_eq(mp_kmsg_classify(msg, len), "BUG:");
 	ck_assert(!mp_kmsg_record(" SUBSYSTEM=memory\n", 18, &msg, &len));
 	ck_assert(!mp_kmsg_record("garbage", 7, &msg, &len));
-	ck_assert(mp_kmsg_record("[    0.1] page dumped because: isolation failed", 47, &msg, &len));
+	ck_assert(
+		mp_kmsg_record("[    0.1] page dumped because: isolation failed", 47, &msg, &len));
 	ck_assert_str_eq(mp_kmsg_classify(msg, len), "page dumped because: isolation failed");
 	ck_assert(mp_kmsg_refusal(msg, len));
 	ck_assert(!mp_kmsg_refusal("page dumped because: nonzero mapcount", 37));
 	ck_assert(!mp_kmsg_refusal("BUG: Bad page state in process x", 33));
 	ck_assert_ptr_null(mp_kmsg_classify("Offlined Pages 32768", 20));
-	ck_assert_ptr_nonnull(mp_kmsg_classify("memory offlining [mem 0x1-0x2] failed", 38) ? "x" : NULL);
+	ck_assert_ptr_nonnull(mp_kmsg_classify("memory offlining [mem 0x1-0x2] failed", 38) ? "x"
+											    : NULL);
 }
 END_TEST
 
@@ -123,8 +125,11 @@ START_TEST(test_refusals)
 	ck_assert_int_eq(f.v[4].kind, MP_FIND_KERNEL_LOG);
 	ck_assert_int_eq(f.v[5].kind, MP_FIND_KERNEL_LOG);
 	mp_findings_clear(&f);
-	ck_assert_uint_eq(mp_kmsg_pfn("Memory failure: 0x10a123: recovery action for free buddy page: "
-				      "Recovered", 70), 0x10a123);
+	ck_assert_uint_eq(
+		mp_kmsg_pfn("Memory failure: 0x10a123: recovery action for free buddy page: "
+			    "Recovered",
+			    70),
+		0x10a123);
 	ck_assert_uint_eq(mp_kmsg_pfn("Memory failure: something", 25), UINT64_MAX);
 }
 END_TEST
@@ -149,7 +154,8 @@ START_TEST(test_kmsg_read)
 	      " SUBSYSTEM=memory\n"
 	      "6,42,3000,-;Offlined Pages 32768\n"
 	      "3,43,4000,-;Memory failure: 0x10a123: recovery action for free buddy page: Recovered\n"
-	      "4,44,5000,-;page dumped because: unmovable page\n", fp);
+	      "4,44,5000,-;page dumped because: unmovable page\n",
+	      fp);
 	fclose(fp);
 	ck_assert_int_eq(mp_root_new(dir, &root), 0);
 	ck_assert_int_eq(mp_kmsg_read(root, 0, false, &log, &av), 0);

@@ -107,9 +107,9 @@ START_TEST(test_kpf_classes)
 {
 	const uint64_t w[] = {
 		KPF_BIT(KPF_OWNER_PRIVATE) | KPF_BIT(KPF_RESERVED), /* 6.1 self-hosted */
-		KPF_BIT(KPF_OWNER_PRIVATE),			     /* 6.12 self-hosted */
+		KPF_BIT(KPF_OWNER_PRIVATE),			    /* 6.12 self-hosted */
 		KPF_BIT(KPF_BUDDY),
-		KPF_BIT(KPF_OWNER_PRIVATE),			     /* not at the start */
+		KPF_BIT(KPF_OWNER_PRIVATE), /* not at the start */
 		KPF_BIT(KPF_HWPOISON) | KPF_BIT(KPF_BUDDY),
 		KPF_BIT(KPF_NOPAGE),
 		KPF_BIT(KPF_RESERVED),
@@ -223,7 +223,9 @@ START_TEST(test_kpf_sample)
 			buddy += (le64(raw + 8 * i) >> KPF_BUDDY) & 1;
 	root = plant(dir, raw, len);
 	/* slice 3 of 16 of a 32768-page block: [0, 1024) and [6144, 8192) */
-	rq[0] = (struct mp_kpf_request){ .first_pfn = 0, .npages = 8192, .hole_start = 1024,
+	rq[0] = (struct mp_kpf_request){ .first_pfn = 0,
+					 .npages = 8192,
+					 .hole_start = 1024,
 					 .hole_len = 5120 };
 	rq[1] = (struct mp_kpf_request){ .first_pfn = 0, .npages = 32768 };
 	ck_assert_int_eq(mp_kpf_read(root, rq, 2, false, 1, &av), 0);

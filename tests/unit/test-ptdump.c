@@ -36,8 +36,8 @@ static void load(const char *kind, int step, struct mp_ptdump *pt, struct mp_pfn
 		if (*nruns && runs[*nruns - 1].end == id * BLOCK_PAGES)
 			runs[*nruns - 1].end += BLOCK_PAGES;
 		else
-			runs[(*nruns)++] = (struct mp_pfn_run){ id * BLOCK_PAGES,
-								(id + 1) * BLOCK_PAGES };
+			runs[(*nruns)++] =
+				(struct mp_pfn_run){ id * BLOCK_PAGES, (id + 1) * BLOCK_PAGES };
 	}
 	free(text);
 }
@@ -176,10 +176,11 @@ START_TEST(test_bad)
 	struct mp_ptdump pt = { 0 };
 	static const char nosec[] = "---[ Kernel Space ]---\n0x0-0x1000 4K RW pte\n";
 	static const char badline[] = "---[ Vmemmap ]---\nhello\n";
-	static const char arm[] = "---[ vmemmap start ]---\n"
-				  "0xfffffc0000000000-0xfffffc0000200000   2M PMD   RW NX SHD AF BLK UXN\n"
-				  "0xfffffc0000200000-0xfffffc0040000000 1022M PMD\n"
-				  "---[ vmemmap end ]---\n";
+	static const char arm[] =
+		"---[ vmemmap start ]---\n"
+		"0xfffffc0000000000-0xfffffc0000200000   2M PMD   RW NX SHD AF BLK UXN\n"
+		"0xfffffc0000200000-0xfffffc0040000000 1022M PMD\n"
+		"---[ vmemmap end ]---\n";
 
 	ck_assert_int_eq(mp_ptdump_parse(nosec, strlen(nosec), &pt), -ENOENT);
 	ck_assert_int_eq(mp_ptdump_parse(badline, strlen(badline), &pt), -EBADMSG);

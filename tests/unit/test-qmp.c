@@ -34,12 +34,12 @@ struct step {
 
 struct peer {
 	int fd;
-	int listen_fd;		/* accept one connection first, when >= 0 */
+	int listen_fd; /* accept one connection first, when >= 0 */
 	const struct step *script;
 	pthread_t thread;
 	char id[64];
 	char argid[MAX_REQ][64];
-	char req[MAX_REQ][512];	/* the requests as received */
+	char req[MAX_REQ][512]; /* the requests as received */
 	int nreq;
 };
 
@@ -152,8 +152,11 @@ static void stop_peer(struct peer *p)
 }
 
 /* Connected and past the handshake (greeting, capabilities), then script. */
-#define HANDSHAKE { SEND, greeting, 0 }, { RECV, NULL, 0 }, \
-	{ SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 }
+#define HANDSHAKE                                                 \
+	{ SEND, greeting, 0 }, { RECV, NULL, 0 },                 \
+	{                                                         \
+		SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 \
+	}
 
 static struct mp_qmp *client(struct peer *p, const struct step *script)
 {
@@ -193,13 +196,15 @@ START_TEST(test_handshake_no_greeting)
 {
 	static const struct step s[] = {
 		{ RECV, NULL, 0 },
-		{ SEND, "{\"id\": \"@ID@\", \"error\": {\"class\": \"CommandNotFound\", \"desc\": "
-			"\"Capabilities negotiation is already complete, command ignored\"}}\r\n", 0 },
+		{ SEND,
+		  "{\"id\": \"@ID@\", \"error\": {\"class\": \"CommandNotFound\", \"desc\": "
+		  "\"Capabilities negotiation is already complete, command ignored\"}}\r\n",
+		  0 },
 		{ 0 }
 	};
-	static const struct step s2[] = {
-		{ RECV, NULL, 0 }, { SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 }, { 0 }
-	};
+	static const struct step s2[] = { { RECV, NULL, 0 },
+					  { SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 },
+					  { 0 } };
 	struct peer p;
 	struct mp_qmp *q;
 	int64_t t0 = mp_qmp_now_ms();
@@ -220,15 +225,16 @@ END_TEST
 
 START_TEST(test_split_reply)
 {
-	static const struct step s[] = {
-		HANDSHAKE,
-		{ RECV, NULL, 0 },
-		{ SEND, "{\"return\": {\"a\"", 0 }, { SLEEP, NULL, 50 },
-		{ SEND, ": 1, \"b\": \"x", 0 }, { SLEEP, NULL, 50 },
-		{ SEND, "y\"}, \"id\": \"@ID@\"}", 0 }, { SLEEP, NULL, 50 },
-		{ SEND, "\r\n", 0 },
-		{ 0 }
-	};
+	static const struct step s[] = { HANDSHAKE,
+					 { RECV, NULL, 0 },
+					 { SEND, "{\"return\": {\"a\"", 0 },
+					 { SLEEP, NULL, 50 },
+					 { SEND, ": 1, \"b\": \"x", 0 },
+					 { SLEEP, NULL, 50 },
+					 { SEND, "y\"}, \"id\": \"@ID@\"}", 0 },
+					 { SLEEP, NULL, 50 },
+					 { SEND, "\r\n", 0 },
+					 { 0 } };
 	struct peer p;
 	struct mp_qmp *q = client(&p, s);
 	struct json_object *r;
@@ -247,8 +253,10 @@ START_TEST(test_two_in_one_read)
 	static const struct step s[] = {
 		HANDSHAKE,
 		{ RECV, NULL, 0 },
-		{ SEND, "{\"event\": \"X\", \"data\": {\"n\": 1}}\r\n{\"return\": [1, 2], "
-			"\"id\": \"@ID@\"}\r\n{\"event\": \"Y\", \"data\": {}}\r\n", 0 },
+		{ SEND,
+		  "{\"event\": \"X\", \"data\": {\"n\": 1}}\r\n{\"return\": [1, 2], "
+		  "\"id\": \"@ID@\"}\r\n{\"event\": \"Y\", \"data\": {}}\r\n",
+		  0 },
 		{ RECV, NULL, 0 },
 		{ SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 },
 		{ 0 }
@@ -284,14 +292,20 @@ START_TEST(test_events_before_reply)
 	static const struct step s[] = {
 		HANDSHAKE,
 		{ RECV, NULL, 0 },
-		{ SEND, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": "
-			"\"ACPI_DEVICE_OST\", \"data\": {\"info\": {\"device\": \"d1\", "
-			"\"slot\": \"0\", \"slot-type\": \"DIMM\", \"source\": 3, \"status\": 132}}}\r\n", 0 },
+		{ SEND,
+		  "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": "
+		  "\"ACPI_DEVICE_OST\", \"data\": {\"info\": {\"device\": \"d1\", "
+		  "\"slot\": \"0\", \"slot-type\": \"DIMM\", \"source\": 3, \"status\": 132}}}\r\n",
+		  0 },
 		{ SLEEP, NULL, 20 },
-		{ SEND, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"path\": "
-			"\"/machine/peripheral/d0\", \"device\": \"d0\"}}\r\n", 0 },
-		{ SEND, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"path\": "
-			"\"/machine/peripheral/d1\", \"device\": \"d1\"}}\r\n", 0 },
+		{ SEND,
+		  "{\"event\": \"DEVICE_DELETED\", \"data\": {\"path\": "
+		  "\"/machine/peripheral/d0\", \"device\": \"d0\"}}\r\n",
+		  0 },
+		{ SEND,
+		  "{\"event\": \"DEVICE_DELETED\", \"data\": {\"path\": "
+		  "\"/machine/peripheral/d1\", \"device\": \"d1\"}}\r\n",
+		  0 },
 		{ SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 },
 		{ SLEEP, NULL, 300 },
 		{ SEND, "{\"event\": \"LATE\"}\r\n", 0 },
@@ -308,12 +322,15 @@ START_TEST(test_events_before_reply)
 	ck_assert_int_eq(ncb, 3);
 	ck_assert_int_eq(mp_qmp_wait_event(q, "DEVICE_DELETED", mp_qmp_match_device, "d1", 0, &ev),
 			 0);
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(
-				 json_object_object_get(ev, "data"), "device")), "d1");
+	ck_assert_str_eq(json_object_get_string(
+				 json_object_object_get(json_object_object_get(ev, "data"),
+							"device")),
+			 "d1");
 	json_object_put(ev);
 	/* info.device is matched too */
 	ck_assert_int_eq(mp_qmp_wait_event(q, "ACPI_DEVICE_OST", mp_qmp_match_device, "d1", 0,
-					   NULL), 0);
+					   NULL),
+			 0);
 	ck_assert_int_eq(mp_qmp_wait_event(q, "ACPI_DEVICE_OST", NULL, NULL, 0, NULL), -ETIMEDOUT);
 	ck_assert_int_eq(mp_qmp_pending_events(q), 1);
 	/* one that comes later is waited for */
@@ -329,9 +346,11 @@ START_TEST(test_stale_reply)
 	static const struct step s[] = {
 		HANDSHAKE,
 		{ RECV, NULL, 0 },
-		{ SEND, "{\"return\": {\"stale\": 1}, \"id\": \"mp-00000000-1\"}\r\n"
-			"{\"return\": {\"stale\": 2}}\r\n"
-			"{\"return\": {\"stale\": 3}, \"id\": 7}\r\n", 0 },
+		{ SEND,
+		  "{\"return\": {\"stale\": 1}, \"id\": \"mp-00000000-1\"}\r\n"
+		  "{\"return\": {\"stale\": 2}}\r\n"
+		  "{\"return\": {\"stale\": 3}, \"id\": 7}\r\n",
+		  0 },
 		{ SEND, "{\"return\": {\"ok\": 1}, \"id\": \"@ID@\"}\r\n", 0 },
 		{ 0 }
 	};
@@ -424,12 +443,14 @@ static void expect_fail(const struct step *s, json_type type, int timeout_ms, in
 
 START_TEST(test_garbage)
 {
-	static const struct step s[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "HTTP/1.1 400 Bad Request\r\n", 0 }, { 0 }
-	};
-	static const struct step s2[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "{\"return\": {}, \x01\x02}\r\n", 0 }, { 0 }
-	};
+	static const struct step s[] = { HANDSHAKE,
+					 { RECV, NULL, 0 },
+					 { SEND, "HTTP/1.1 400 Bad Request\r\n", 0 },
+					 { 0 } };
+	static const struct step s2[] = { HANDSHAKE,
+					  { RECV, NULL, 0 },
+					  { SEND, "{\"return\": {}, \x01\x02}\r\n", 0 },
+					  { 0 } };
 	struct peer p;
 	struct mp_qmp *q;
 
@@ -463,13 +484,15 @@ END_TEST
 
 START_TEST(test_closed)
 {
-	static const struct step mid[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "{\"return\": {\"a\":", 0 }, { CLOSE, NULL, 0 },
-		{ 0 }
-	};
-	static const struct step before[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { CLOSE, NULL, 0 }, { 0 }
-	};
+	static const struct step mid[] = { HANDSHAKE,
+					   { RECV, NULL, 0 },
+					   { SEND, "{\"return\": {\"a\":", 0 },
+					   { CLOSE, NULL, 0 },
+					   { 0 } };
+	static const struct step before[] = { HANDSHAKE,
+					      { RECV, NULL, 0 },
+					      { CLOSE, NULL, 0 },
+					      { 0 } };
 	static const struct step greet[] = { { CLOSE, NULL, 0 }, { 0 } };
 	struct peer p;
 	struct mp_qmp *q;
@@ -487,9 +510,10 @@ END_TEST
 START_TEST(test_timeout)
 {
 	static const struct step never[] = { HANDSHAKE, { RECV, NULL, 0 }, { 0 } };
-	static const struct step part[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "{\"return\": {\"a\":", 0 }, { 0 }
-	};
+	static const struct step part[] = { HANDSHAKE,
+					    { RECV, NULL, 0 },
+					    { SEND, "{\"return\": {\"a\":", 0 },
+					    { 0 } };
 	static const struct step silent[] = { { 0 } };
 	struct peer p;
 	struct mp_qmp *q;
@@ -512,26 +536,31 @@ END_TEST
 
 START_TEST(test_wrong_shape)
 {
-	static const struct step array[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "[1, 2]\r\n", 0 }, { 0 }
-	};
-	static const struct step string[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "\"hello\"\r\n", 0 }, { 0 }
-	};
-	static const struct step noreturn[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "{\"id\": \"@ID@\"}\r\n", 0 }, { 0 }
-	};
-	static const struct step number[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "{\"return\": 5, \"id\": \"@ID@\"}\r\n", 0 },
-		{ 0 }
-	};
-	static const struct step badevent[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "{\"event\": 5}\r\n", 0 }, { 0 }
-	};
-	static const struct step noid_return[] = {
-		HANDSHAKE, { RECV, NULL, 0 }, { SEND, "{\"id\": \"@ID@\", \"return\": {}}\r\n", 0 },
-		{ 0 }
-	};
+	static const struct step array[] = { HANDSHAKE,
+					     { RECV, NULL, 0 },
+					     { SEND, "[1, 2]\r\n", 0 },
+					     { 0 } };
+	static const struct step string[] = { HANDSHAKE,
+					      { RECV, NULL, 0 },
+					      { SEND, "\"hello\"\r\n", 0 },
+					      { 0 } };
+	static const struct step noreturn[] = { HANDSHAKE,
+						{ RECV, NULL, 0 },
+						{ SEND, "{\"id\": \"@ID@\"}\r\n", 0 },
+						{ 0 } };
+	static const struct step number[] = { HANDSHAKE,
+					      { RECV, NULL, 0 },
+					      { SEND, "{\"return\": 5, \"id\": \"@ID@\"}\r\n", 0 },
+					      { 0 } };
+	static const struct step badevent[] = { HANDSHAKE,
+						{ RECV, NULL, 0 },
+						{ SEND, "{\"event\": 5}\r\n", 0 },
+						{ 0 } };
+	static const struct step noid_return[] = { HANDSHAKE,
+						   { RECV, NULL, 0 },
+						   { SEND, "{\"id\": \"@ID@\", \"return\": {}}\r\n",
+						     0 },
+						   { 0 } };
 
 	expect_fail(array, json_type_null, 2000, -EBADMSG, "not a JSON object");
 	expect_fail(string, json_type_null, 2000, -EBADMSG, "not a JSON object");
@@ -652,10 +681,11 @@ START_TEST(test_parse_memory_devices_bad)
 }
 END_TEST
 
-#define QMD_REPLY(dev, mem) \
+#define QMD_REPLY(dev, mem)                                                                \
 	"{\"return\": [{\"type\": \"dimm\", \"data\": {\"memdev\": \"/objects/" mem "\", " \
-	"\"hotplugged\": true, \"addr\": 4294967296, \"hotpluggable\": true, " \
-	"\"size\": 268435456, \"slot\": 0, \"node\": 0, \"id\": \"" dev "\"}}], \"id\": \"@ID@\"}\r\n"
+	"\"hotplugged\": true, \"addr\": 4294967296, \"hotpluggable\": true, "             \
+	"\"size\": 268435456, \"slot\": 0, \"node\": 0, \"id\": \"" dev                    \
+	"\"}}], \"id\": \"@ID@\"}\r\n"
 
 /* The qmp backend's add and remove, against the fake. */
 START_TEST(test_backend_dimm)
@@ -664,7 +694,9 @@ START_TEST(test_backend_dimm)
 		HANDSHAKE,
 		/* add: qom-list twice, object-add, device_add, query-memory-devices */
 		{ RECV, NULL, 0 },
-		{ SEND, "{\"return\": [{\"name\": \"type\", \"type\": \"string\"}], \"id\": \"@ID@\"}\r\n", 0 },
+		{ SEND,
+		  "{\"return\": [{\"name\": \"type\", \"type\": \"string\"}], \"id\": \"@ID@\"}\r\n",
+		  0 },
 		{ RECV, NULL, 0 },
 		{ SEND, "{\"return\": [], \"id\": \"@ID@\"}\r\n", 0 },
 		{ RECV, NULL, 0 },
@@ -677,11 +709,15 @@ START_TEST(test_backend_dimm)
 		{ RECV, NULL, 0 },
 		{ SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 },
 		{ SLEEP, NULL, 50 },
-		{ SEND, "{\"event\": \"ACPI_DEVICE_OST\", \"data\": {\"info\": {\"device\": \"@A4@\", "
-			"\"source\": 259, \"status\": 132}}}\r\n", 0 },
-		{ SEND, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": \"other\"}}\r\n", 0 },
+		{ SEND,
+		  "{\"event\": \"ACPI_DEVICE_OST\", \"data\": {\"info\": {\"device\": \"@A4@\", "
+		  "\"source\": 259, \"status\": 132}}}\r\n",
+		  0 },
+		{ SEND, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": \"other\"}}\r\n",
+		  0 },
 		{ SLEEP, NULL, 50 },
-		{ SEND, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": \"@A4@\"}}\r\n", 0 },
+		{ SEND, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": \"@A4@\"}}\r\n",
+		  0 },
 		{ RECV, NULL, 0 },
 		{ SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 },
 		{ 0 }
@@ -737,8 +773,10 @@ START_TEST(test_backend_dimm_refused)
 		{ SEND, QMD_REPLY("@A4@", "@A3@"), 0 },
 		{ RECV, NULL, 0 },
 		{ SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 },
-		{ SEND, "{\"event\": \"ACPI_DEVICE_OST\", \"data\": {\"info\": {\"device\": \"@A4@\", "
-			"\"source\": 3, \"status\": 130}}}\r\n", 0 },
+		{ SEND,
+		  "{\"event\": \"ACPI_DEVICE_OST\", \"data\": {\"info\": {\"device\": \"@A4@\", "
+		  "\"source\": 3, \"status\": 130}}}\r\n",
+		  0 },
 		{ 0 }
 	};
 	struct peer p;
@@ -746,9 +784,10 @@ START_TEST(test_backend_dimm_refused)
 	struct mp_device d;
 	char want[64];
 
-	snprintf(taken, sizeof(taken), "{\"return\": [{\"name\": \"mp-dimm-%ld-0\"}, "
-		 "{\"name\": \"mp-dimm-%ld-1\"}], \"id\": \"@ID@\"}\r\n", (long)getpid(),
-		 (long)getpid());
+	snprintf(taken, sizeof(taken),
+		 "{\"return\": [{\"name\": \"mp-dimm-%ld-0\"}, "
+		 "{\"name\": \"mp-dimm-%ld-1\"}], \"id\": \"@ID@\"}\r\n",
+		 (long)getpid(), (long)getpid());
 	ck_assert_int_eq(mp_backend_init(&be, "qmp", NULL, NULL, NULL, 2000), 0);
 	ck_assert_int_eq(mp_backend_qmp_attach(&be, client(&p, s)), 0);
 	ck_assert_msg(be.ops->add(&be, 256 << 20, NULL, &d) == 0, "add: %s", be.why);
@@ -764,12 +803,10 @@ END_TEST
 /* device_del that never completes: -ETIMEDOUT within the timeout. */
 START_TEST(test_backend_remove_timeout)
 {
-	static const struct step s[] = {
-		HANDSHAKE,
-		{ RECV, NULL, 0 },
-		{ SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 },
-		{ 0 }
-	};
+	static const struct step s[] = { HANDSHAKE,
+					 { RECV, NULL, 0 },
+					 { SEND, "{\"return\": {}, \"id\": \"@ID@\"}\r\n", 0 },
+					 { 0 } };
 	struct peer p;
 	struct mp_backend be;
 	struct mp_device d = { .type = MP_DEV_DIMM, .id = "d1", .memdev = "m1" };
@@ -791,8 +828,10 @@ START_TEST(test_find_port)
 {
 	static const struct step s[] = {
 		{ RECV, NULL, 0 },
-		{ SEND, "{\"id\": \"@ID@\", \"error\": {\"class\": \"CommandNotFound\", \"desc\": "
-			"\"Capabilities negotiation is already complete, command ignored\"}}\r\n", 0 },
+		{ SEND,
+		  "{\"id\": \"@ID@\", \"error\": {\"class\": \"CommandNotFound\", \"desc\": "
+		  "\"Capabilities negotiation is already complete, command ignored\"}}\r\n",
+		  0 },
 		{ 0 }
 	};
 	char dir[] = "/tmp/test-qmp-XXXXXX", path[PATH_MAX], buf[PATH_MAX];
@@ -808,12 +847,13 @@ START_TEST(test_find_port)
 	ck_assert_int_eq(mp_qmp_find_port(root, buf, sizeof(buf)), -ENOENT);
 	r = mp_qmp_open(root, NULL, 500, NULL, &q);
 	ck_assert_int_eq(r, -ENOENT);
-	ck_assert_msg(strstr(mp_qmp_why(q), "/dev/virtio-ports/org.qemu.qmp"), "%s",
-		      mp_qmp_why(q));
+	ck_assert_msg(strstr(mp_qmp_why(q), "/dev/virtio-ports/org.qemu.qmp"), "%s", mp_qmp_why(q));
 	mp_qmp_free(q);
 
-	snprintf(path, sizeof(path), "mkdir -p %s/sys/class/virtio-ports/vport0p1 "
-		 "%s/sys/class/virtio-ports/vport0p2 %s/dev", dir, dir, dir);
+	snprintf(path, sizeof(path),
+		 "mkdir -p %s/sys/class/virtio-ports/vport0p1 "
+		 "%s/sys/class/virtio-ports/vport0p2 %s/dev",
+		 dir, dir, dir);
 	ck_assert_int_eq(system(path), 0);
 	snprintf(path, sizeof(path), "%s/sys/class/virtio-ports/vport0p1/name", dir);
 	f = fopen(path, "w");
@@ -841,8 +881,10 @@ START_TEST(test_find_port)
 	stop_peer(&p);
 
 	/* udev's link wins */
-	snprintf(path, sizeof(path), "mkdir %s/dev/virtio-ports && ln -s ../vport0p2 "
-		 "%s/dev/virtio-ports/org.qemu.qmp", dir, dir);
+	snprintf(path, sizeof(path),
+		 "mkdir %s/dev/virtio-ports && ln -s ../vport0p2 "
+		 "%s/dev/virtio-ports/org.qemu.qmp",
+		 dir, dir);
 	ck_assert_int_eq(system(path), 0);
 	ck_assert_int_eq(mp_qmp_find_port(root, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "/dev/virtio-ports/org.qemu.qmp");
@@ -850,7 +892,8 @@ START_TEST(test_find_port)
 	/* a regular file is neither socket nor device */
 	snprintf(path, sizeof(path), "%s/sys/class/virtio-ports/vport0p2/name", dir);
 	ck_assert_int_eq(mp_qmp_open(root, path, 500, NULL, &q), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(mp_qmp_why(q), "neither a unix socket nor a character device"));
+	ck_assert_ptr_nonnull(
+		strstr(mp_qmp_why(q), "neither a unix socket nor a character device"));
 	mp_qmp_free(q);
 	/* nothing listening */
 	snprintf(path, sizeof(path), "%s/dev/vport0p2", dir);

@@ -108,8 +108,13 @@ END_TEST
 
 START_TEST(test_counters_bad)
 {
-	static const char *const bad[] = { "", "\n\n", "MemTotal: x kB\n", "MemTotal: 12 MB\n",
-					   "Mem Total: 1 kB\n", ": 5\n", "MemTotal: -5 kB\n" };
+	static const char *const bad[] = { "",
+					   "\n\n",
+					   "MemTotal: x kB\n",
+					   "MemTotal: 12 MB\n",
+					   "Mem Total: 1 kB\n",
+					   ": 5\n",
+					   "MemTotal: -5 kB\n" };
 	struct mp_counters c = { .node = -1 };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

@@ -6,16 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "check-main.h"
 #include "runner/shrink.h"
-#include "base/util.h"
 
 /* The predicate fails when every one of need[] is in the subset. */
 struct need {
 	const size_t *v;
 	size_t n;
 	unsigned calls;
-	int error_at;		/* return -EIO at this call (1-based); 0 never */
+	int error_at; /* return -EIO at this call (1-based); 0 never */
 };
 
 static bool has(const size_t *idx, size_t n, size_t x)
@@ -32,7 +32,7 @@ static int needs_all(const size_t *idx, size_t n, void *userdata)
 
 	nd->calls++;
 	for (size_t i = 1; i < n; i++)
-		ck_assert_uint_lt(idx[i - 1], idx[i]);	/* ascending, no repeats */
+		ck_assert_uint_lt(idx[i - 1], idx[i]); /* ascending, no repeats */
 	if (nd->error_at && nd->calls == (unsigned)nd->error_at)
 		return -EIO;
 	for (size_t i = 0; i < nd->n; i++)
@@ -69,8 +69,8 @@ static void expect_min(size_t total, const size_t *need, size_t nneed)
 	ck_assert_uint_eq(st.trials, nd.calls);
 	ck_assert(!st.capped);
 	ck_assert_uint_le(st.trials, max_trials);
-	printf("ddmin: %zu of %zu in %u trials (%u answered from memory)\n", nneed, total, st.trials,
-	       st.cached);
+	printf("ddmin: %zu of %zu in %u trials (%u answered from memory)\n", nneed, total,
+	       st.trials, st.cached);
 	free(all);
 	free(out);
 }
@@ -111,7 +111,7 @@ START_TEST(test_one_minimal)
 
 	ck_assert_int_eq(mp_ddmin(all, 20, either, NULL, 0, &out, &nout, &st), 0);
 	ck_assert(either(out, nout, NULL));
-	for (size_t k = 0; k < nout; k++) {	/* drop any one: it passes */
+	for (size_t k = 0; k < nout; k++) { /* drop any one: it passes */
 		size_t less[20], m = 0;
 
 		for (size_t i = 0; i < nout; i++)
@@ -168,16 +168,26 @@ START_TEST(test_deps)
 	size_t all[9], out[9], n;
 
 	trace_init(&t, 9);
-	t.steps[0] = (struct mp_trace_step){ .op = MP_T_ADD, .dev = 1, .size = 256ULL << 20,
-					     .addr = 0x100000000ULL, .node = -1 };
+	t.steps[0] = (struct mp_trace_step){ .op = MP_T_ADD,
+					     .dev = 1,
+					     .size = 256ULL << 20,
+					     .addr = 0x100000000ULL,
+					     .node = -1 };
 	t.steps[1] = (struct mp_trace_step){ .op = MP_T_ONLINE_MOVABLE, .block = 33 };
-	t.steps[2] = (struct mp_trace_step){ .op = MP_T_ADD, .dev = 2, .size = 128ULL << 20,
-					     .node = -1, .outcome = "done", .note = "memory34" };
+	t.steps[2] = (struct mp_trace_step){ .op = MP_T_ADD,
+					     .dev = 2,
+					     .size = 128ULL << 20,
+					     .node = -1,
+					     .outcome = "done",
+					     .note = "memory34" };
 	t.steps[3] = (struct mp_trace_step){ .op = MP_T_ONLINE, .block = 34 };
 	t.steps[4] = (struct mp_trace_step){ .op = MP_T_OFFLINE, .block = 5 };
 	t.steps[5] = (struct mp_trace_step){ .op = MP_T_REMOVE, .dev = 1 };
-	t.steps[6] = (struct mp_trace_step){ .op = MP_T_ADD, .dev = 1, .size = 256ULL << 20,
-					     .node = -1, .outcome = "done",
+	t.steps[6] = (struct mp_trace_step){ .op = MP_T_ADD,
+					     .dev = 1,
+					     .size = 256ULL << 20,
+					     .node = -1,
+					     .outcome = "done",
 					     .note = "memory32-33" };
 	t.steps[7] = (struct mp_trace_step){ .op = MP_T_OFFLINE, .block = 32 };
 	t.steps[8] = (struct mp_trace_step){ .op = MP_T_REMOVE, .dev = 1 };
@@ -186,10 +196,10 @@ START_TEST(test_deps)
 	ck_assert_int_eq(dep[1], 0);
 	ck_assert_int_eq(dep[2], -1);
 	ck_assert_int_eq(dep[3], 2);
-	ck_assert_int_eq(dep[4], -1);	/* boot memory */
+	ck_assert_int_eq(dep[4], -1); /* boot memory */
 	ck_assert_int_eq(dep[5], 0);
 	ck_assert_int_eq(dep[6], -1);
-	ck_assert_int_eq(dep[7], 6);	/* from the outcome's memory32-33 */
+	ck_assert_int_eq(dep[7], 6); /* from the outcome's memory32-33 */
 	ck_assert_int_eq(dep[8], 6);
 	for (size_t i = 0; i < 9; i++)
 		all[i] = i;
@@ -212,8 +222,7 @@ END_TEST
 /* A workload's place, verify and stop depend on the start before them. */
 START_TEST(test_deps_workload)
 {
-	static const char *const point[] = { "start", "place", "verify", "stop", "start",
-					     "verify" };
+	static const char *const point[] = { "start", "place", "verify", "stop", "start", "verify" };
 	struct mp_trace t;
 	ssize_t dep[7];
 	size_t s[] = { 0, 2, 3, 4, 5, 6 }, n;
@@ -302,13 +311,18 @@ START_TEST(test_shrink_trace)
 		unsigned r = (seed = seed * 1103515245 + 12345) >> 16;
 
 		if (i % 10 == 0) {
-			*st = (struct mp_trace_step){ .op = MP_T_ADD, .dev = 1 + (unsigned)(i / 10) % 7,
-						      .size = 128ULL << 20, .node = -1,
-						      .addr = 0x200000000ULL + (i / 10 % 7) * 0x8000000 };
+			*st = (struct mp_trace_step){ .op = MP_T_ADD,
+						      .dev = 1 + (unsigned)(i / 10) % 7,
+						      .size = 128ULL << 20,
+						      .node = -1,
+						      .addr = 0x200000000ULL +
+							      (i / 10 % 7) * 0x8000000 };
 		} else if (i % 10 == 9) {
-			*st = (struct mp_trace_step){ .op = MP_T_REMOVE, .dev = 1 + (unsigned)(i / 10) % 7 };
+			*st = (struct mp_trace_step){ .op = MP_T_REMOVE,
+						      .dev = 1 + (unsigned)(i / 10) % 7 };
 		} else {
-			*st = (struct mp_trace_step){ .op = r % 2 ? MP_T_ONLINE_MOVABLE : MP_T_OFFLINE,
+			*st = (struct mp_trace_step){ .op = r % 2 ? MP_T_ONLINE_MOVABLE
+								  : MP_T_OFFLINE,
 						      .block = r % 3 ? 40 + r % 10 : 32 };
 		}
 	}
@@ -317,7 +331,8 @@ START_TEST(test_shrink_trace)
 	for (size_t i = 102; i < 180; i++)
 		if (t.steps[i].block == 32)
 			t.steps[i] = (struct mp_trace_step){ .op = MP_T_CHECK };
-	t.steps[151] = (struct mp_trace_step){ .op = MP_T_INJECT, .point = "MEM_GOING_OFFLINE",
+	t.steps[151] = (struct mp_trace_step){ .op = MP_T_INJECT,
+					       .point = "MEM_GOING_OFFLINE",
 					       .err = -12 };
 	t.steps[171] = (struct mp_trace_step){ .op = MP_T_OFFLINE, .block = 32 };
 	t.steps[176] = (struct mp_trace_step){ .op = MP_T_INJECT, .point = "MEM_GOING_OFFLINE" };
@@ -335,7 +350,7 @@ START_TEST(test_shrink_trace)
 	}
 	printf("shrink: %zu steps to %zu in %u trials, %u run\n", n, res.n, res.stats.trials,
 	       res.runs);
-	ck_assert_uint_le(res.stats.trials, 4 * 3 * 8 + 4);	/* as expect_min */
+	ck_assert_uint_le(res.stats.trials, 4 * 3 * 8 + 4); /* as expect_min */
 	mp_shrink_result_clear(&res);
 	mp_trace_clear(&t);
 }

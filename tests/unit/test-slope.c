@@ -47,8 +47,8 @@ START_TEST(test_fit_small)
 	static const uint64_t down[] = { 9, 7, 8, 4 };
 
 	expect(up, 3, 2, 10, 1, NULL);
-	expect(zig, 3, 0.5, 1.5, 0.25, NULL);		/* 2 - 0.5 * 1; 1 / (2 * 2) */
-	expect(down, 4, -1.4, 9.1, 0.7, NULL);		/* -7 / 5; 7 + 1.4 * 1.5; 49 / 70 */
+	expect(zig, 3, 0.5, 1.5, 0.25, NULL);  /* 2 - 0.5 * 1; 1 / (2 * 2) */
+	expect(down, 4, -1.4, 9.1, 0.7, NULL); /* -7 / 5; 7 + 1.4 * 1.5; 49 / 70 */
 }
 END_TEST
 
@@ -80,7 +80,7 @@ END_TEST
 START_TEST(test_flat_noisy)
 {
 	/* up and down by 200 to 300 pages, the same read backwards: no slope at all */
-	static const uint64_t y[] = { 1000300, 999700,	1000200, 999800, 1000000,
+	static const uint64_t y[] = { 1000300, 999700, 1000200, 999800, 1000000,
 				      1000000, 999800, 1000200, 999700, 1000300 };
 
 	expect(y, 10, 0, 1000000, 0, NULL);
@@ -116,14 +116,17 @@ START_TEST(test_thresholds)
 {
 	/* 7 cycles are too few however steady; 8 are enough */
 	steady(7, 512, NULL);
-	steady(8, 512, "free pages fall by 512 pages a cycle over 8 cycles (R^2 1.00), about a PMD");
+	steady(8, 512,
+	       "free pages fall by 512 pages a cycle over 8 cycles (R^2 1.00), about a PMD");
 	/* more than half a PMD: 256 is not, 257 is */
 	steady(10, 256, NULL);
 	steady(10, 257, "free pages fall by 257 pages a cycle over 10 cycles (R^2 1.00)");
 	/* about a PMD: strictly between 448 and 576 pages */
 	steady(10, 448, "free pages fall by 448 pages a cycle over 10 cycles (R^2 1.00)");
-	steady(10, 449, "free pages fall by 449 pages a cycle over 10 cycles (R^2 1.00), about a PMD");
-	steady(10, 575, "free pages fall by 575 pages a cycle over 10 cycles (R^2 1.00), about a PMD");
+	steady(10, 449,
+	       "free pages fall by 449 pages a cycle over 10 cycles (R^2 1.00), about a PMD");
+	steady(10, 575,
+	       "free pages fall by 575 pages a cycle over 10 cycles (R^2 1.00), about a PMD");
 	steady(10, 576, "free pages fall by 576 pages a cycle over 10 cycles (R^2 1.00)");
 }
 END_TEST
@@ -146,7 +149,7 @@ START_TEST(test_edges)
 	ck_assert_int_eq(mp_slope_fit(y, 0, &f), -EINVAL);
 	ck_assert_int_eq(mp_slope_fit(y, 1, &f), -EINVAL);
 	ck_assert_int_eq(mp_slope_fit(y, 2, &f), -EINVAL);
-	ck_assert_uint_eq(f.n, 99);	/* untouched */
+	ck_assert_uint_eq(f.n, 99); /* untouched */
 	/* a constant series: flat, and nothing for the line to explain */
 	expect(y, 3, 0, 7, 0, NULL);
 	expect(y, 10, 0, 7, 0, NULL);

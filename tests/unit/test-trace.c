@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "check-main.h"
 #include "runner/trace.h"
-#include "base/util.h"
 
 static const char HDR[] = "memplug-trace 1\n"
 			  "seed 1234\n"
@@ -22,7 +22,11 @@ static void sample_steps(struct mp_trace_step *v, size_t *n)
 {
 	static const struct mp_trace_step s[] = {
 		{ .op = MP_T_ADD, .dev = 1, .size = 256ULL << 20, .node = -1 },
-		{ .op = MP_T_ADD, .dev = 2, .size = 128ULL << 20, .addr = 0x110000000ULL, .node = -1 },
+		{ .op = MP_T_ADD,
+		  .dev = 2,
+		  .size = 128ULL << 20,
+		  .addr = 0x110000000ULL,
+		  .node = -1 },
 		{ .op = MP_T_ADD, .dev = 3, .size = 1ULL << 30, .addr = 0x200000000ULL, .node = 1 },
 		{ .op = MP_T_ADD, .dev = 65535, .size = 3 * (128ULL << 20) + 4096, .node = 0 },
 		{ .op = MP_T_ONLINE, .block = 32 },
@@ -39,10 +43,16 @@ static void sample_steps(struct mp_trace_step *v, size_t *n)
 		{ .op = MP_T_AUTO_ONLINE, .point = "offline" },
 		{ .op = MP_T_STORM, .block = 32, .block_last = 35, .duration_ms = 1500 },
 		{ .op = MP_T_STORM, .block = 40, .block_last = 40, .duration_ms = 1 },
-		{ .op = MP_T_WORKLOAD, .point = "start", .size = 64ULL << 20, .kind = "thp",
+		{ .op = MP_T_WORKLOAD,
+		  .point = "start",
+		  .size = 64ULL << 20,
+		  .kind = "thp",
 		  .node = 1 },
 		{ .op = MP_T_WORKLOAD, .point = "start", .size = 4096, .kind = "4k", .node = -1 },
-		{ .op = MP_T_WORKLOAD, .point = "start", .size = 1ULL << 30, .kind = "hugetlb",
+		{ .op = MP_T_WORKLOAD,
+		  .point = "start",
+		  .size = 1ULL << 30,
+		  .kind = "hugetlb",
 		  .node = 0 },
 		{ .op = MP_T_WORKLOAD, .point = "place", .block = 32, .block_last = 33 },
 		{ .op = MP_T_WORKLOAD, .point = "place", .block = 7, .block_last = 7 },
@@ -73,9 +83,12 @@ static char *write_trace(const struct mp_trace_header *h, const struct mp_trace_
 
 static void round_trip(bool outcomes, bool scenario)
 {
-	struct mp_trace_header h = { .version = 1, .seed = 18446744073709551615ULL,
-				     .kernel = "6.1.0-50-amd64", .block_size = 0x8000000,
-				     .memmap_on_memory = "Y", .backend = "acpi" };
+	struct mp_trace_header h = { .version = 1,
+				     .seed = 18446744073709551615ULL,
+				     .kernel = "6.1.0-50-amd64",
+				     .block_size = 0x8000000,
+				     .memmap_on_memory = "Y",
+				     .backend = "acpi" };
 	struct mp_trace_step v[32];
 	struct mp_trace t;
 	char why[300], *a, *b;
@@ -86,7 +99,9 @@ static void round_trip(bool outcomes, bool scenario)
 	sample_steps(v, &n);
 	if (outcomes) {
 		static const char *const o[][2] = {
-			{ "done", "memory32-33" }, { "failed", "EBUSY" }, { "already", "" },
+			{ "done", "memory32-33" },
+			{ "failed", "EBUSY" },
+			{ "already", "" },
 			{ "timeout", "after 60.0 s; state reads going-offline" },
 		};
 		for (size_t i = 0; i < n; i++) {
@@ -213,9 +228,10 @@ static void bad_raw(const char *s, size_t len, const char *want)
 START_TEST(test_bad_ops)
 {
 	/* the header is 6 lines: the first body line is line 7 */
-	bad("check\nfrobnicate 3\n", "line 8: unknown operation \"frobnicate\" (add, remove, online, "
-				       "online_kernel, online_movable, offline, inject, check, auto_online, "
-				       "storm, workload)");
+	bad("check\nfrobnicate 3\n",
+	    "line 8: unknown operation \"frobnicate\" (add, remove, online, "
+	    "online_kernel, online_movable, offline, inject, check, auto_online, "
+	    "storm, workload)");
 	bad("Offline 3\n", "line 7: unknown operation \"Offline\" (add, remove, online, "
 			   "online_kernel, online_movable, offline, inject, check, auto_online, "
 			   "storm, workload)");
@@ -225,13 +241,17 @@ START_TEST(test_bad_ops)
 	bad("online x\n", "line 7: online: \"x\" is not a block number (decimal, as in memory32)");
 	bad("online memory32\n",
 	    "line 7: online: \"memory32\" is not a block number (decimal, as in memory32)");
-	bad("online -1\n", "line 7: online: \"-1\" is not a block number (decimal, as in memory32)");
-	bad("online 0x20\n", "line 7: online: \"0x20\" is not a block number (decimal, as in memory32)");
+	bad("online -1\n",
+	    "line 7: online: \"-1\" is not a block number (decimal, as in memory32)");
+	bad("online 0x20\n",
+	    "line 7: online: \"0x20\" is not a block number (decimal, as in memory32)");
 	bad("online 18446744073709551616\n", "line 7: online: \"18446744073709551616\" is not a "
 					     "block number (decimal, as in memory32)");
 	bad("check now\n", "line 7: check takes no arguments, and nothing more");
-	bad("add\n", "line 7: add needs a device name and a size (add D1 256M [addr=ADDR] [node=N])");
-	bad("add D1\n", "line 7: add needs a device name and a size (add D1 256M [addr=ADDR] [node=N])");
+	bad("add\n",
+	    "line 7: add needs a device name and a size (add D1 256M [addr=ADDR] [node=N])");
+	bad("add D1\n",
+	    "line 7: add needs a device name and a size (add D1 256M [addr=ADDR] [node=N])");
 	bad("add D1 256M addr=0x1 node=0 x\n",
 	    "line 7: add takes a device name and a size (add D1 256M [addr=ADDR] [node=N]), and "
 	    "nothing more");
@@ -239,8 +259,10 @@ START_TEST(test_bad_ops)
 	bad("add D1 0\n", "line 7: add: \"0\" is not a size (256M, 1G, 268435456)");
 	bad("add D1 256M addr=\n", "line 7: add: \"addr=\" is not an address (addr=0x100000000)");
 	bad("add D1 256M addr=1 addr=2\n", "line 7: add: addr= given twice");
-	bad("add D1 256M node=1024\n", "line 7: add: \"node=1024\" is not a node (node=0 to node=1023)");
-	bad("add D1 256M node=-1\n", "line 7: add: \"node=-1\" is not a node (node=0 to node=1023)");
+	bad("add D1 256M node=1024\n",
+	    "line 7: add: \"node=1024\" is not a node (node=0 to node=1023)");
+	bad("add D1 256M node=-1\n",
+	    "line 7: add: \"node=-1\" is not a node (node=0 to node=1023)");
 	bad("add D1 256M size=1\n", "line 7: add: unknown argument \"size=1\" (addr=ADDR, node=N)");
 	bad("add 1 256M\n", "line 7: add needs a device name D1, D2, ..., not \"1\"");
 	bad("add d1 256M\n", "line 7: add needs a device name D1, D2, ..., not \"d1\"");
@@ -253,20 +275,23 @@ START_TEST(test_bad_ops)
 	bad("remove D3\n", "line 7: remove: D3 was never added");
 	bad("add D2 1G\nremove D3\n", "line 8: remove: D3 was never added");
 	bad("auto_online sideways\n", "line 7: auto_online: \"sideways\" is not offline, online, "
-				       "online_kernel or online_movable");
+				      "online_kernel or online_movable");
 	bad("storm 35-32 100\n", "line 7: storm: the blocks are FIRST-LAST, 65 at most");
 	bad("workload\n", "line 7: workload needs start, place, verify or stop");
 	bad("workload go\n", "line 7: workload: \"go\" is not start, place, verify or stop");
 	bad("workload verify now\n", "line 7: workload takes verify or stop, and nothing more, "
-				      "and nothing more");
+				     "and nothing more");
 	bad("workload place\n", "line 7: workload needs place and blocks (workload place 32-33)");
-	bad("workload place 33-32\n", "line 7: workload place: the blocks are FIRST-LAST, 65 at most");
-	bad("workload place 0-65\n", "line 7: workload place: the blocks are FIRST-LAST, 65 at most");
+	bad("workload place 33-32\n",
+	    "line 7: workload place: the blocks are FIRST-LAST, 65 at most");
+	bad("workload place 0-65\n",
+	    "line 7: workload place: the blocks are FIRST-LAST, 65 at most");
 	bad("workload start size=64M\n",
 	    "line 7: workload needs start size=SIZE kind=4k|thp|hugetlb [node=N]");
 	bad("workload start size=64M kind=2m\n",
 	    "line 7: workload: \"kind=2m\" is not kind=4k, kind=thp or kind=hugetlb");
-	bad("workload start size=0 kind=4k\n", "line 7: workload: \"size=0\" is not a size (size=64M)");
+	bad("workload start size=0 kind=4k\n",
+	    "line 7: workload: \"size=0\" is not a size (size=64M)");
 	bad("workload start size=1M size=2M kind=4k\n", "line 7: workload: size= given twice");
 	bad("workload start kind=4k kind=thp size=1M\n", "line 7: workload: kind= given twice");
 	bad("workload start size=1M kind=4k node=1024\n",
@@ -276,7 +301,8 @@ START_TEST(test_bad_ops)
 	bad("workload start size=1M node=1 node=1\n", "line 7: workload: node= given twice");
 	bad("workload start size=1M node=1 addr=1\n",
 	    "line 7: workload: unknown argument \"addr=1\" (size=, kind=, node=)");
-	bad("storm 32-35 0\n", "line 7: storm: \"0\" is not a duration in milliseconds (1 to 3600000)");
+	bad("storm 32-35 0\n",
+	    "line 7: storm: \"0\" is not a duration in milliseconds (1 to 3600000)");
 	bad("inject MEM_GOING_OFFLINE\n",
 	    "line 7: inject needs a point and an error (inject MEM_GOING_OFFLINE -12; 0 disarms)");
 	bad("inject MEM_OFFLINE -12\n", "line 7: inject: the point is MEM_GOING_ONLINE or "
@@ -304,8 +330,10 @@ START_TEST(test_bad_header)
 	bad_raw("", 0, "line 1: not a memplug trace (empty: no \"memplug-trace 1\" line)");
 	bad_raw("\n# only a comment\n", 18,
 		"line 2: not a memplug trace (empty: no \"memplug-trace 1\" line)");
-	bad_raw("seed 1\n", 7, "line 1: not a memplug trace (the first line must be \"memplug-trace 1\")");
-	bad_raw("memplug-trace 2\n", 16, "line 1: trace format version 2; this memplug reads version 1");
+	bad_raw("seed 1\n", 7,
+		"line 1: not a memplug trace (the first line must be \"memplug-trace 1\")");
+	bad_raw("memplug-trace 2\n", 16,
+		"line 1: trace format version 2; this memplug reads version 1");
 	bad_raw("memplug-trace\n", 14, "line 1: memplug-trace takes one value, the format version");
 	bad_raw("memplug-trace one\n", 18, "line 1: \"one\" is not a format version");
 	/* more words than the version line holds (wrote past a two-word array) */
@@ -330,8 +358,10 @@ START_TEST(test_bad_header)
 			p = e;
 		}
 		strcat(s, "# c\ncheck\n");
-		snprintf(want, sizeof(want), "line 7: the header has no %s (seed, kernel, block_size, "
-			 "memmap_on_memory and backend come before the first operation)", keys[k]);
+		snprintf(want, sizeof(want),
+			 "line 7: the header has no %s (seed, kernel, block_size, "
+			 "memmap_on_memory and backend come before the first operation)",
+			 keys[k]);
 		bad_raw(s, strlen(s), want);
 	}
 	/* a header alone is a trace of no steps, if complete */
@@ -342,8 +372,10 @@ START_TEST(test_bad_header)
 		"line 3: the header has no kernel (seed, kernel, block_size, memmap_on_memory and "
 		"backend come before the first operation)");
 	/* values */
-	bad_raw("memplug-trace 1\nseed -1\n", 24, "line 2: seed must be a decimal number, not \"-1\"");
-	bad_raw("memplug-trace 1\nseed 0x10\n", 26, "line 2: seed must be a decimal number, not \"0x10\"");
+	bad_raw("memplug-trace 1\nseed -1\n", 24,
+		"line 2: seed must be a decimal number, not \"-1\"");
+	bad_raw("memplug-trace 1\nseed 0x10\n", 26,
+		"line 2: seed must be a decimal number, not \"0x10\"");
 	bad_raw("memplug-trace 1\nblock_size 0x0\n", 31,
 		"line 2: block_size must be a power of two (0x8000000), not \"0x0\"");
 	bad_raw("memplug-trace 1\nblock_size 0x8000001\n", 37,
@@ -352,8 +384,9 @@ START_TEST(test_bad_header)
 	memset(big, 'k', sizeof(big));
 	memcpy(big, "memplug-trace 1\nkernel ", 23);
 	big[sizeof(big) - 1] = '\n';
-	bad_raw(big, sizeof(big), "line 2: kernel release \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...\" is "
-				  "longer than 95 bytes");
+	bad_raw(big, sizeof(big),
+		"line 2: kernel release \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...\" is "
+		"longer than 95 bytes");
 	bad_raw("memplug-trace 1\nbackend a-very-long-backend\n", 44,
 		"line 2: backend \"a-very-long-backend\" is longer than 15 bytes");
 	bad_raw("memplug-trace 1\nkernels 6.1\n", 28,
@@ -374,7 +407,9 @@ START_TEST(test_bad_bytes)
 	bad_raw(s, n + 9, "line 7: byte 0xff at column 8 is not printable ASCII");
 	memcpy(s + n, "online 3\r\n", 10);
 	bad_raw(s, n + 10, "line 7: byte 0x0d at column 9 is not printable ASCII");
-	bad_raw("\x7f" "ELF\x02\x01", 6, "line 1: byte 0x7f at column 1 is not printable ASCII");
+	bad_raw("\x7f"
+		"ELF\x02\x01",
+		6, "line 1: byte 0x7f at column 1 is not printable ASCII");
 	bad_raw("memplug-trace 1\n\x1b[31mseed\n", 26,
 		"line 2: byte 0x1b at column 1 is not printable ASCII");
 	/* very long lines: 4096 bytes pass, 4097 do not (even in a comment) */

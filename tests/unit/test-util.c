@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stdint.h>
 
-#include "check-main.h"
 #include "base/util.h"
+#include "check-main.h"
 
 START_TEST(test_parse_u64)
 {

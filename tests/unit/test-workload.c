@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check-main.h"
 #include "base/path.h"
+#include "check-main.h"
 #include "ops/workload.h"
 
 #define PS 4096
@@ -134,7 +134,10 @@ END_TEST
 /* The child process on plain memory (node -1: no binding), as the runner drives it. */
 START_TEST(test_child)
 {
-	struct mp_wl_opts o = { .kind = MP_WL_4K, .size = 1 << 20, .node = -1, .seed = 5,
+	struct mp_wl_opts o = { .kind = MP_WL_4K,
+				.size = 1 << 20,
+				.node = -1,
+				.seed = 5,
 				.timeout_ms = 30000 };
 	struct mp_root *root;
 	struct mp_wl *w;
