@@ -246,10 +246,7 @@ static int online_blocks(struct dev_args *a, struct mp_session *s, uint64_t firs
 		else
 			mp_err("memory%" PRIu64 ": %s: %s %s", b, mp_target_name(a->online),
 			       mp_outcome_name(st.outcome), st.why[0] ? st.why : strerror(-st.err));
-		if (st.outcome == MP_WRONG)
-			status = MP_EXIT_FINDINGS;
-		else if (st.outcome >= MP_REFUSED && st.outcome != MP_RACE && status == MP_EXIT_OK)
-			status = MP_EXIT_PARTIAL;
+		status = mp_step_status(&st, status);
 	}
 	return status;
 }

@@ -149,6 +149,15 @@ int mp_ctx_session(struct mp_ctx *ctx, struct mp_root *root, const struct mp_ses
 	return 0;
 }
 
+int mp_step_status(const struct mp_step *st, int status)
+{
+	if (st->outcome == MP_WRONG)
+		return MP_EXIT_FINDINGS;
+	if (st->outcome >= MP_REFUSED && st->outcome != MP_RACE && status == MP_EXIT_OK)
+		return MP_EXIT_PARTIAL;
+	return status;
+}
+
 /* End a session: restore unless asked not to; returns the worse exit status. */
 int mp_ctx_session_end(struct mp_ctx *ctx, struct mp_session *s, bool restore, int status)
 {

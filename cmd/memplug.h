@@ -38,6 +38,7 @@ extern const struct argp_child mp_change_children[];
 void mp_err(const char *fmt, ...) _printf_(1, 2);
 
 struct mp_session;
+struct mp_step;
 struct mp_session_opts;
 
 /* Start a session that changes memory, or print why not (exit status or 0). */
@@ -45,6 +46,12 @@ int mp_ctx_session(struct mp_ctx *ctx, struct mp_root *root, const struct mp_ses
 		   struct mp_session **s);
 /* End it, restoring unless told not to; returns the worse exit status. */
 int mp_ctx_session_end(struct mp_ctx *ctx, struct mp_session *s, bool restore, int status);
+/*
+ * The exit status after one more block change: a wrong read-back is a
+ * finding (1); a change refused, failed, timed out or interrupted makes a
+ * clean status partial (3); the rest leave it.
+ */
+int mp_step_status(const struct mp_step *st, int status);
 
 int cmd_list(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_online(struct mp_ctx *ctx, int argc, char **argv);

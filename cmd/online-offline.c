@@ -181,10 +181,7 @@ static int change_states(struct mp_ctx *ctx, struct state_args *a)
 
 		mp_block_set(s, b->id, a->target, &st);
 		print_step(&st);
-		if (st.outcome == MP_WRONG)
-			status = MP_EXIT_FINDINGS;
-		else if (st.outcome >= MP_REFUSED && st.outcome != MP_RACE && status == MP_EXIT_OK)
-			status = MP_EXIT_PARTIAL;
+		status = mp_step_status(&st, status);
 	}
 	if (mp_stop_signal && status == MP_EXIT_OK)
 		status = MP_EXIT_PARTIAL;
