@@ -16,6 +16,7 @@
 #include "ops/backend.h"
 #include "ops/device.h"
 #include "ops/session.h"
+#include "sensors/block.h"
 #include "sensors/uevent.h"
 
 static void uevents_freep(struct mp_uevents **u)
@@ -56,7 +57,7 @@ static int await_blocks(struct mp_uevents *u, const struct mp_root *root, bool p
 	uint64_t bs;
 	int r;
 
-	r = mp_read_u64(root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs);
+	r = mp_block_size(root, &bs, NULL, 0);
 	if (r == 0)
 		r = mp_device_blocks(d, bs, &c->first, &c->last);
 	if (r < 0)

@@ -380,7 +380,7 @@ int mp_session_journal_device(struct mp_session *s, const struct mp_device_ref *
 	uint64_t bs;
 	int r = journal_add(s, &e);
 
-	if (r < 0 || mp_read_u64(s->root, MP_SYS_MEMORY "/block_size_bytes", 16, &bs) < 0 || !bs)
+	if (r < 0 || mp_block_size(s->root, &bs, NULL, 0) < 0)
 		return r;
 	/* its blocks are hot-plugged memory */
 	for (uint64_t b = dev->addr / bs; dev->size && b <= (dev->addr + dev->size - 1) / bs; b++) {
