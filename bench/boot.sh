@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Wall time from memplug-vm's start to memplug's result, per Debian kernel,
 # with a trivial command (`memplug --version`, or `true` in a script when
 # memplug is not built). Several runs per kernel; prints each and the median.

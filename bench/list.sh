@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug list against lsmem on the generated tree of 16,384 blocks over two
 # nodes, in the same run: the median wall time of each over REPS runs
 # (interleaved), the ratio of medians, and peak RSS.

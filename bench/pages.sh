@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug pages against the kernel's page-types on this machine (read only):
 # /proc/kpageflags summarised over the PFNs of every memory block, the same
 # ranges for both, interleaved runs in the same session, median wall times

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run every benchmark of the project (bench/*.sh but this one), each side by
 # side with its peer as the script itself arranges, and write the figures
 # with the machine and the method into bench/RESULTS.md (or the file given).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What memplug run's checks cost: in one guest (Debian's kernel, TCG here),
 # N online_movable/offline steps on cold-plugged DIMM blocks three ways, in
 # the same boot:

@@ -86,11 +86,16 @@ enum { OPT_TIMEOUT = 't', OPT_DRY_RUN = 'n', OPT_NO_RESTORE = 0x100, OPT_ALLOW_B
 static const struct argp_option change_options[] = {
 	{ "timeout", OPT_TIMEOUT, "SECS", 0,
 	  "Bound every write by SECS seconds of wall clock (default 60; 0: none)", 1 },
-	{ "dry-run", OPT_DRY_RUN, NULL, 0, "Print the plan, write nothing", 1 },
-	{ "no-restore", OPT_NO_RESTORE, NULL, 0,
-	  "Keep the end state (default: put everything back at the end)", 1 },
 	{ "allow-boot-memory", OPT_ALLOW_BOOT, NULL, 0,
 	  "Allow offlining memory that was there at boot", 1 },
+	{ 0 }
+};
+static const struct argp_option dry_run_options[] = { { "dry-run", OPT_DRY_RUN, NULL, 0,
+							"Print the plan, write nothing", 1 },
+						      { 0 } };
+static const struct argp_option keep_options[] = {
+	{ "no-restore", OPT_NO_RESTORE, NULL, 0,
+	  "Keep the end state (default: put everything back at the end)", 1 },
 	{ 0 }
 };
 
@@ -122,11 +127,57 @@ static error_t change_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-const struct argp mp_change_argp = { change_options, change_parse, NULL, NULL, NULL, NULL, NULL };
+/* --timeout and --allow-boot-memory with n of --dry-run and --no-restore. */
+static error_t change_parse_n(int key, char *arg, struct argp_state *state, size_t n)
+{
+	if (key != ARGP_KEY_INIT)
+		return change_parse(key, arg, state);
+	for (size_t i = 0; i < n; i++)
+		state->child_inputs[i] = state->input;
+	return 0;
+}
+
+static error_t change_parse_1(int key, char *arg, struct argp_state *state)
+{
+	return change_parse_n(key, arg, state, 1);
+}
+
+static error_t change_parse_2(int key, char *arg, struct argp_state *state)
+{
+	return change_parse_n(key, arg, state, 2);
+}
+
+static const struct argp dry_run_argp = {
+	dry_run_options, change_parse, NULL, NULL, NULL, NULL, NULL
+};
+static const struct argp keep_argp = { keep_options, change_parse, NULL, NULL, NULL, NULL, NULL };
+static const struct argp_child dry_run_keep[] = { { &dry_run_argp, 0, NULL, 0 },
+						  { &keep_argp, 0, NULL, 0 },
+						  { 0 } };
+static const struct argp_child dry_run_only[] = { { &dry_run_argp, 0, NULL, 0 }, { 0 } };
+
+/* Each command lists (in --help) and takes only the options it uses. */
+const struct argp mp_change_argp = { change_options, change_parse_2, NULL, NULL,
+				     dry_run_keep,   NULL,	     NULL };
+static const struct argp change_keep_argp = { change_options,	change_parse_1, NULL, NULL,
+					      dry_run_keep + 1, NULL,		NULL };
+static const struct argp change_dry_run_argp = { change_options, change_parse_1, NULL, NULL,
+						 dry_run_only,	 NULL,		 NULL };
+static const struct argp change_only_argp = { change_options, change_parse, NULL, NULL,
+					      NULL,	      NULL,	    NULL };
 
 const struct argp_child mp_change_children[] = { { &mp_common_argp, 0, NULL, 0 },
 						 { &mp_change_argp, 0, NULL, 0 },
 						 { 0 } };
+const struct argp_child mp_change_keep_children[] = { { &mp_common_argp, 0, NULL, 0 },
+						      { &change_keep_argp, 0, NULL, 0 },
+						      { 0 } };
+const struct argp_child mp_change_dry_run_children[] = { { &mp_common_argp, 0, NULL, 0 },
+							 { &change_dry_run_argp, 0, NULL, 0 },
+							 { 0 } };
+const struct argp_child mp_change_only_children[] = { { &mp_common_argp, 0, NULL, 0 },
+						      { &change_only_argp, 0, NULL, 0 },
+						      { 0 } };
 
 /* Open a session, or print why not; returns an exit status or 0. */
 int mp_ctx_session(struct mp_ctx *ctx, struct mp_root *root, const struct mp_session_opts *opts,

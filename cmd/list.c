@@ -228,8 +228,8 @@ static const struct argp list_argp = {
 	"BLOCKS: memory32, 32, 32-39, 0xSTART-0xEND, node:N, zone:NAME, state:STATE, or comma "
 	"lists of these; all blocks when none.\n"
 	"Columns: RANGE START END SIZE STATE REMOVABLE BLOCK NODE ZONES MEMMAP.\n"
-	"MEMMAP says whether a block hosts its own memmap (memmap_on_memory): \"no\" when the\n"
-	"memory_hotplug.memmap_on_memory parameter is off, else read from /proc/kpageflags for\n"
+	"MEMMAP says whether a block hosts its own memmap (memmap_on_memory): \"no\" when the "
+	"memory_hotplug.memmap_on_memory parameter is off, else read from /proc/kpageflags for "
 	"online blocks (root only), \"-\" where it cannot be told. See memplug(8).",
 	mp_common_children,
 	NULL,

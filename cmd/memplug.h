@@ -30,9 +30,15 @@ int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root);
 extern const struct argp mp_change_argp;
 /*
  * The children of a command that changes memory: mp_common_argp and
- * mp_change_argp (child inputs 0: struct mp_ctx, 1: struct mp_session_opts).
+ * mp_change_argp (child inputs 0: struct mp_ctx, 1: struct mp_session_opts);
+ * the same without --dry-run (keep), without --no-restore (dry_run), or
+ * with neither (only: --timeout and --allow-boot-memory), for the commands
+ * that have no such option, so that their --help lists only what they take.
  */
 extern const struct argp_child mp_change_children[];
+extern const struct argp_child mp_change_keep_children[];
+extern const struct argp_child mp_change_dry_run_children[];
+extern const struct argp_child mp_change_only_children[];
 
 /* Print "memplug: <msg>" on stderr. */
 void mp_err(const char *fmt, ...) _printf_(1, 2);

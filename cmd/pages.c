@@ -74,13 +74,14 @@ static const struct argp pages_argp = {
 	pages_parse,
 	"[BLOCKS...]",
 	"Summarise /proc/kpageflags per memory block (root only).\v"
-	"BLOCKS: memory32, 32, 32-39, or comma lists of these; all blocks when none. A block\n"
+	"BLOCKS: memory32, 32, 32-39, or comma lists of these; all blocks when none. A block "
 	"named on its own that does not exist (removed) is read too and shown as absent.\n"
-	"Columns: BLOCK STATE PAGES, then the class of every page (in this order, so they add\n"
-	"up to PAGES): NOPAGE (no memmap online), HWPOISON, OFFLINE (PageOffline), BUDDY (free),\n"
-	"SLAB, LRU, MEMMAP (memmap pages: OWNER_PRIVATE alone, PG_vmemmap_self_hosted),\n"
-	"RESERVED, OTHER; then HOSTED: the memmap pages the block hosts at its start.\n"
-	"Blocks with HWPOISON pages are named on stderr with their first poisoned PFN.\n"
+	"Columns: BLOCK STATE PAGES, then the class of every page (in this order, so they add "
+	"up to PAGES): NOPAGE (no memmap online), HWPOISON, OFFLINE (PageOffline), BUDDY "
+	"(free), SLAB, LRU, MEMMAP (memmap pages: OWNER_PRIVATE alone, "
+	"PG_vmemmap_self_hosted), RESERVED, OTHER; then HOSTED: the memmap pages the block "
+	"hosts at its start.\n"
+	"Blocks with HWPOISON pages are named on stderr with their first poisoned PFN. "
 	"See memplug(8).",
 	mp_common_children,
 	NULL,

@@ -170,7 +170,7 @@ static const struct argp replay_argp = {
 	"block size is refused (its block numbers would name other memory). --dry-run parses "
 	"the trace and prints its steps. FILE - reads standard input. Exit 0 nothing found, "
 	"1 findings, 2 a bad trace (\"line N: reason\") or environment.",
-	mp_change_children,
+	mp_change_dry_run_children,
 	NULL,
 	NULL
 };
@@ -187,7 +187,7 @@ static const struct argp shrink_argp = {
 	"--fresh-guest, run on the host, each trial boots a new guest: memplug-vm "
 	"MEMPLUG-VM-OPTIONS --script (memplug replay of the candidate). Exit 0 shrunk or "
 	"nothing to shrink, 2 usage or environment error.",
-	mp_change_children,
+	mp_change_only_children,
 	NULL,
 	NULL
 };
@@ -385,10 +385,6 @@ int cmd_replay(struct mp_ctx *ctx, int argc, char **argv)
 
 	if (argp_parse(&replay_argp, argc, argv, 0, NULL, &a))
 		return MP_EXIT_USAGE;
-	if (a.opts.no_restore) {
-		mp_err("replay always restores (--no-restore would keep a state no trace records)");
-		return MP_EXIT_USAGE;
-	}
 	r = load(a.file, &t);
 	if (r)
 		return r;
@@ -670,10 +666,6 @@ int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv)
 
 	if (argp_parse(&shrink_argp, argc, argv, ARGP_IN_ORDER, NULL, &a))
 		return MP_EXIT_USAGE;
-	if (a.opts.no_restore || a.opts.dry_run) {
-		mp_err("shrink restores after every trial; it has no --no-restore or --dry-run");
-		return MP_EXIT_USAGE;
-	}
 	if (a.vm_argc && !a.fresh_guest) {
 		mp_err("options after the trace are memplug-vm's, for --fresh-guest");
 		return MP_EXIT_USAGE;

@@ -37,7 +37,7 @@ static const struct argp restore_argp = {
 	restore_parse,
 	NULL,
 	"Undo what a memplug that did not finish left in /run/memplug.journal, newest first.",
-	mp_change_children,
+	mp_change_only_children,
 	NULL,
 	NULL
 };
@@ -76,10 +76,6 @@ int cmd_restore(struct mp_ctx *ctx, int argc, char **argv)
 
 	if (argp_parse(&restore_argp, argc, argv, 0, NULL, &a))
 		return MP_EXIT_USAGE;
-	if (a.opts.dry_run) {
-		mp_err("restore has no --dry-run");
-		return MP_EXIT_USAGE;
-	}
 	r = mp_ctx_root(ctx, &root);
 	if (r)
 		return r;

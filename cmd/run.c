@@ -72,7 +72,7 @@ static const struct argp_option run_options[] = {
 	{ "duration", OPT_DURATION, "SECS", 0, "Stop each scenario after SECS seconds instead", 0 },
 	{ "backend", OPT_BACKEND, "NAME", 0, "How to add and remove memory: qmp (default)", 0 },
 	{ "qmp", OPT_QMP, "PATH", 0, "QMP socket or port (default: the guest's org.qemu.qmp)", 0 },
-	{ "size", OPT_SIZE, "SIZE", 0, "Size of the DIMMs the scenarios add (default 256M)", 0 },
+	{ "size", OPT_SIZE, "SIZE", 0, "Size of the DIMMs to add (default 256M)", 0 },
 	{ "max-devices", OPT_MAXDEV, "N", 0, "DIMMs added at once at most (default 2)", 0 },
 	{ "dir", OPT_DIR, "DIR", 0, "Run folder for trace and timeline (default memplug-run-SEED)",
 	  0 },
@@ -82,9 +82,10 @@ static const struct argp_option run_options[] = {
 	{ "list-scenarios", OPT_LIST, NULL, 0, "Print the scenarios and what they aim at", 0 },
 	{ "no-step-checks", OPT_NOSTEP, NULL, 0,
 	  "Check only at check steps and at the end (the read-back and the kernel log stay)", 0 },
-	{ "step-kpageflags", OPT_STEPKPF, "sample|all", 0,
-	  "After a step, read the kpageflags of the blocks it touched in part (a turning "
-	  "sixteenth and the head, the default) or all; check steps and the end read all",
+	{ "step-kpageflags", OPT_STEPKPF, "HOW", 0,
+	  "After a step, read the kpageflags of the blocks it touched in part (sample: a "
+	  "turning sixteenth and the head, the default) or all of them (all); check steps "
+	  "and the end read all",
 	  0 },
 	{ 0 }
 };
@@ -184,8 +185,9 @@ static const struct argp run_argp = {
 	"invariant after each step; restore everything and check against the start at the end.\v"
 	"BLOCKS: blocks that exist already (cold-plugged DIMMs) the scenarios may online and "
 	"offline besides the DIMMs they add. Exit status: 0 clean, 1 findings, 2 usage or "
-	"environment, 4 skipped. See memplug(8).",
-	mp_change_children,
+	"environment, 3 partial (a change the kernel kept, or one not undone), 4 skipped. "
+	"See memplug(8).",
+	mp_change_keep_children,
 	NULL,
 	NULL
 };
@@ -401,10 +403,6 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 	if (argp_parse(&run_argp, argc, argv, 0, NULL, &a))
 		return MP_EXIT_USAGE;
 	run_defaults(&a);
-	if (a.opts.dry_run) {
-		mp_err("run has no --dry-run: the scenarios choose from what the kernel did");
-		return MP_EXIT_USAGE;
-	}
 	e = mp_ctx_root(ctx, &root);
 	if (e)
 		return e;

@@ -134,10 +134,10 @@ static const struct argp snapshot_argp = {
 	snapshot_options,
 	snap_parse,
 	NULL,
-	"Take a snapshot of every sensor: blocks, kpageflags per block, meminfo, vmstat,\n"
-	"zoneinfo, the vmemmap page tables where debugfs has them, nr_free_pages read\n"
+	"Take a snapshot of every sensor: blocks, kpageflags per block, meminfo, vmstat, "
+	"zoneinfo, the vmemmap page tables where debugfs has them, nr_free_pages read "
 	"several times for the noise.\v"
-	"Settling (drop_caches, compact_memory; each bounded by 10 s) happens only on the\n"
+	"Settling (drop_caches, compact_memory; each bounded by 10 s) happens only on the "
 	"live system, in a QEMU guest or when --settle asks. See memplug(8).",
 	children,
 	NULL,
@@ -149,15 +149,16 @@ static const struct argp check_argp = {
 	snap_parse,
 	NULL,
 	"Check the invariants now, and against a baseline; exit 1 on a finding.\v"
-	"Now: online blocks have no NOPAGE page, offline blocks only NOPAGE pages, no HWPOISON\n"
-	"memplug did not inject, spanned >= present >= managed, every present block's struct\n"
-	"pages mapped. Against the baseline: zone present/managed and MemTotal moved by the\n"
-	"blocks onlined and offlined less the memmap pages they host, nr_memmap_pages by the\n"
-	"memmap of the blocks added and removed, no vmemmap mapping left that no present block\n"
-	"explains (a 2 MiB one is flagged PMD-sized), and when the blocks are back as in the\n"
-	"baseline: free pages, slab and page tables within the tolerance printed; the kernel\n"
-	"log after the baseline's position: WARNING, BUG, Oops, bad pages, memory failures\n"
-	"(refused offlines, and failures on --injected PFNs, are notes, not findings).\n"
+	"Now: online blocks have no NOPAGE page, offline blocks only NOPAGE pages, no HWPOISON "
+	"memplug did not inject, spanned >= present >= managed, every present block's struct "
+	"pages mapped.\n"
+	"Against the baseline: zone present/managed and MemTotal moved by the blocks onlined "
+	"and offlined less the memmap pages they host, nr_memmap_pages by the memmap of the "
+	"blocks added and removed, no vmemmap mapping left that no present block explains (a "
+	"2 MiB one is flagged PMD-sized), and when the blocks are back as in the baseline: "
+	"free pages, slab and page tables within the tolerance printed; the kernel log after "
+	"the baseline's position: WARNING, BUG, Oops, bad pages, memory failures (refused "
+	"offlines, and failures on --injected PFNs, are notes, not findings).\n"
 	"See memplug(8).",
 	children,
 	NULL,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The C sources are formatted as .clang-format says: `clang-format
 # --dry-run --Werror` over lib/, cmd/ and the C files of tests/ fails on the
 # first line that differs. The layout is the one clang-format 14 (Debian 12)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A small checker of KTAP v1 (Documentation/dev-tools/ktap.rst): every level
 # starts with "KTAP version 1", has one plan "1..N" before or after its
 # tests, test lines "ok|not ok NUM DESC [# DIRECTIVE]" numbered 1..N in

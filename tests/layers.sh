@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The layers, read from the objects: what each object of the library
 # (lib/libmemplug.a) and of the program (cmd/) defines and uses, by nm.
 # Fails, naming both files and a symbol, when an object uses one of a

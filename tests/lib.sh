@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers of the shell tests (sourced). Automake's convention:
 # exit 0 pass, 1 fail, 77 skip, 99 hard error.
 set -eu
@@ -7,6 +8,9 @@ set -eu
 : "${MEMPLUG:=$top_builddir/cmd/memplug}"
 TREES=$top_srcdir/tests/fixtures/trees
 SHARED=${MEMPLUG_SHARED:-$top_srcdir/../shared}
+# The recorded guest steps (tests/fixtures/steps/steps.tar.xz), unpacked by
+# `make check` (check_DATA) into the build tree.
+STEPS=${MEMPLUG_SHARED_FIXTURES:-$top_builddir/tests/work/steps}
 
 # A fresh work folder per test, under the build tree, never the source tree.
 WORK=$top_builddir/tests/work/$(basename "$0" .sh)

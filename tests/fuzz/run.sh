@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run each libFuzzer target (built by `make fuzz`) for a bounded time on its
 # committed seed corpus: tests/fuzz/run.sh [TARGET...]. FUZZ_SECONDS (20)
 # bounds each target; FUZZ_RUNS, when set, bounds the executions instead.

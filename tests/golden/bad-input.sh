@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad input to every command that list-bad.sh, state-tree.sh and qmp-real.sh
 # do not already cover: malformed arguments of add, remove, qmp, restore,
 # online, offline, pages, snapshot, check and run; a journal, a lock,
@@ -143,6 +144,12 @@ expect 2 run --steps 0
 expect 2 run --size 0
 expect 2 run --seed -1
 expect 2 run --dry-run
+expect 2 run -n
+expect 2 restore -n
+expect 2 restore --no-restore
+expect 2 shrink -n "$WORK/nosuch.trace"
+expect 2 shrink --no-restore "$WORK/nosuch.trace"
+expect 2 replay --no-restore "$WORK/nosuch.trace"
 expect 2 run 5-x
 printf '{"memplug_snapshot": 1, "blocks": 7' >"$WORK/cut.json"
 expect 2 check --baseline "$WORK/cut.json"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug check and snapshot on bad input: each refusal has its exit status
 # and a one-line reason. (The invariants themselves are unit-tested on the
 # recorded guest steps: tests/unit/test-check.c.)

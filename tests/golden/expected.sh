@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What users read, byte for byte, as util-linux's tests/expected keeps it:
 # memplug list, pages, check, snapshot, --help, and the report of run and
 # replay (text, --json, --ktap, the trace and timeline.csv), on the recorded
@@ -191,11 +192,16 @@ expected --fresh --input "$TRACES/$G-blocks.trace" replay/$G-blocks-fail-on-leak
 	replay --allow-boot-memory --fail-on leak $G-blocks.trace
 expected --fresh --input "$TRACES/$G-blocks.trace" replay/$H-blocks $H replay $G-blocks.trace
 
-# --help of the commands above.
+# --help of every command, at 80 columns (argp wraps at 79 whatever
+# COLUMNS says; set so that a change to that shows here): each lists only
+# the options the command takes, and no doc string is broken by hand.
+COLUMNS=80
+export COLUMNS
 expected help/memplug - --help
-for c in list pages snapshot check run replay; do
+for c in run list online offline add remove restore snapshot check pages qmp replay shrink; do
 	expected help/$c - $c --help
 done
+unset COLUMNS
 
 wait
 [ -z "$(cut -f1 "$WORK/cases" | sort | uniq -d)" ] ||
@@ -246,6 +252,13 @@ BEGIN {
 	}
 }'
 
+# The man pages as man shows them at 80 columns (groff, which man-db runs).
+command -v groff >/dev/null || fail "no groff (Debian: groff-base, in README's package list)"
+mkdir -p "$WORK/got/man"
+for page in memplug.8 memplug-vm.1; do
+	LC_ALL=C.UTF-8 groff -man -Tutf8 -rLL=80n -P-cbou "$top_srcdir/man/$page" >"$WORK/got/man/$page"
+done
+
 # Timings, the only part of these outputs that changes from one run to the
 # next on the same tree, in the report of run and replay: the total of the
 # summary ("N steps in 0.2 s"), a scenario's seconds and an operation's p50
@@ -259,6 +272,12 @@ sed -i -e 's/^\(memplug run: [0-9]* steps in \)[0-9.]* s,/\1*.* s,/' \
 	-e 's/^\([a-z_]\{1,\} \{1,\}[0-9]\{1,\} \{1,\}[0-9]\{1,\}\) \{1,\}[0-9]\{1,\}\.[0-9] \{1,\}[0-9]\{1,\}\.[0-9]$/\1       *.*       *.*/' \
 	-e 's/^\( *"\(seconds\|p50_ms\|p99_ms\)": \)[-+.e0-9]\{1,\}\(,\{0,1\}\)$/\1*\3/' \
 	"$WORK"/got/run/* "$WORK"/got/replay/*
+
+# argp wraps every --help at 79 columns: a line of blanks, trailing blanks or
+# a longer line means a doc string argp cannot lay out (broken by hand, or a
+# header longer than its column).
+bad=$(grep -n ' $\|^.\{80,\}' "$WORK"/got/help/* || true)
+[ -z "$bad" ] || fail "--help lines argp could not wrap: $bad"
 
 if [ "$update" = update ]; then
 	rm -rf "$EXPECTED"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad input of every kind gets a one-line reason and a documented exit status:
 # a bad block is named with its file on stderr and the rest is listed (3,
 # "partial"); a tree with no memory interface is a skip (4); bad arguments

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The generated tree of 16,384 blocks over two nodes: every block is listed
 # once, the nodes hold what the generator put there, and the merged view
 # agrees with lsmem where lsmem is present.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug list --blocks on every recorded tree, and on variants of them that
 # real machines produce (numbering that does not start at 0, holes, 64K-page
 # block sizes, a block without node link, entries that are not blocks),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # On every recorded tree, memplug list agrees with lsmem --sysroot (util-linux)
 # on ranges, sizes, states, removable, blocks, nodes and the totals: same
 # columns, same merging, byte for byte.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The mechanics of memplug online/offline/restore on a recorded tree, where a
 # state file is a plain file: the journal, restore at the end, --no-restore,
 # the lock, boot-memory refusal, --dry-run, the timeout on a write that

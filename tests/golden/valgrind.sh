@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Memcheck on the commands that read and write recorded trees: no invalid
 # read or write, no use of uninitialised memory, no leak (definite or
 # possible) on any path. list in every output shape and on a bad tree, then
@@ -44,7 +45,7 @@ for t in $(trees); do
 	vg 3 list --sysroot "$WORK/t"
 
 	# the sensors: snapshot, check against a saved one, pages on a kpageflags
-	# cut short (the recorded guest's, where ../shared has it)
+	# cut short (the recorded guest's, tests/fixtures/steps)
 	rm -rf "$WORK/t"
 	cp -a "$src" "$WORK/t"
 	vg 0 snapshot --sysroot "$WORK/t" --readings 1 --no-settle -o "$WORK/base.json"
@@ -59,13 +60,12 @@ for t in $(trees); do
 		--allow-boot-memory 1-3
 	rm -rf "$WORK/t"
 	cp -a "$src" "$WORK/t"
-	kpf=$SHARED/fixtures/ptdump/struct-page-64/1-after-add-A-online/kpageflags-memory32.bin
-	if [ -f "$kpf" ]; then
-		mkdir -p "$WORK/t/proc"
-		head -c 100000 "$kpf" >"$WORK/t/proc/kpageflags"
-		vg 0 pages --sysroot "$WORK/t"
-		vg 0 pages --sysroot "$WORK/t" 0-3
-	fi
+	kpf=$STEPS/ptdump/struct-page-64/1-after-add-A-online/kpageflags-memory32.bin
+	[ -f "$kpf" ] || fail "$kpf missing (make check unpacks tests/fixtures/steps/steps.tar.xz)"
+	mkdir -p "$WORK/t/proc"
+	head -c 100000 "$kpf" >"$WORK/t/proc/kpageflags"
+	vg 0 pages --sysroot "$WORK/t"
+	vg 0 pages --sysroot "$WORK/t" 0-3
 
 	rm -rf "$WORK/t"
 	cp -a "$src" "$WORK/t"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 50 cycles of hot-add (online movable) and hot-remove in guests of both
 # Debian kernels, memplug check after every step and against the baseline at
 # the end: a healthy kernel gives zero findings (no false alarms).

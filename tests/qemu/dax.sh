@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug add and remove through the dax backend in guests of both Debian
 # kernels: legacy pmem (memmap=SIZE!START) made a device-dax instance, given
 # to the kernel with kmem and taken back, online in each zone, kept and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug add and remove in guests of both Debian kernels: through QMP over
 # the guest's org.qemu.qmp port and through an ACPI eject; kept, onlined, and
 # undone at the end (a removal adds the DIMM back where it was, online in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Faults injected in Debian guests: an offline refused by the memory
 # notifier's error injection (memplug offline exits 3 with the errno, and
 # memplug check finds no leak), and a hwpoisoned PFN of a hot-added block

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # Guest side, sourced by the guest scripts of tests/qemu: snapshot NAME saves
 # `memplug list --json --blocks -b` and, read by busybox at the same moment,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck source-path=SCRIPTDIR
 # contrib/qemu/memplug-vm itself, on Debian's kernel (the last of
 # MEMPLUG_KERNEL, 6.12 by default), with busybox scripts in place of memplug:

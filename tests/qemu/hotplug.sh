@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck source-path=SCRIPTDIR
 # Steps 2-4 of the guest tests, one boot per Debian kernel: two 256 MiB DIMMs
 # hot-added from the host's QMP, two more from inside the guest over the QMP

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # Helpers of the QEMU guest tests (sourced after ../lib.sh), POSIX sh like
 # the other tests (automake runs them with $(SHELL)).

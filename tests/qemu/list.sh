@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck source-path=SCRIPTDIR
 # memplug list in a guest of each Debian kernel lists the boot blocks exactly
 # as the guest's sysfs has them (step 1 of the guest tests).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memmap_on_memory on, in guests of both Debian kernels booted with
 # memory_hotplug.memmap_on_memory=1 and one-block DIMMs (6.1 puts the memmap
 # on the memory only when a DIMM is one block): MemTotal grows by less than

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The vmemmap PMD two neighbouring sections share (struct page of 80 bytes):
 # kept while either neighbour lives, gone with the last, and memplug check
 # quiet all along. Needs ../shared/kernels/bzImage-6.12-page80-ptdump

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug run in guests of both Debian kernels: every scenario runs clean
 # (no finding) for a bounded number of steps; inject reports exactly its
 # injected failures and no leak; the KTAP output is valid KTAP v1; the JSON

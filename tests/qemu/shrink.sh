@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug replay and shrink in guests of both Debian kernels: a trace of
 # 200 random steps with a failed offline under memory notifier error
 # injection in its middle shrinks (--until injected) to at most three steps

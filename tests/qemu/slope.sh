@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The churn scenario's leak slope on a live kernel, in guests of both Debian
 # kernels: while a consumer keeps 2 MiB (512 pages, a PMD's worth) more of
 # memory each cycle, `memplug run --scenario churn` reports a leak whose

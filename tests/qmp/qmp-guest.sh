@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug qmp inside a real guest, over the org.qemu.qmp virtio-serial port
 # that contrib/qemu/memplug-vm bridges to QEMU's QMP socket: the port is
 # found by itself; the first open reads the greeting, later opens find the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The QMP client and the qmp backend against a real QEMU that boots nothing:
 # a paused (-S) TCG machine with hotplug slots accepts object-add and
 # device_add pc-dimm, and query-memory-devices shows the DIMMs. What QEMU

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Shared fixtures for unit tests: the recorded guest states in
- * ../shared/fixtures beside the checkout (SHARED_FIXTURES, set by
- * Makefile.am). They are always there in CI: a test that cannot find them
+ * Recorded guest steps for unit tests: tests/fixtures/steps/steps.tar.xz,
+ * unpacked by `make check` into tests/work/steps of the build tree
+ * (SHARED_FIXTURES, set by tests/Makemodule.am; MEMPLUG_SHARED_FIXTURES
+ * points elsewhere). They ship in the release: a test that cannot find them
  * fails, loudly, rather than skipping.
  */
 #ifndef MEMPLUG_TEST_FIXTURE_H
@@ -41,8 +42,8 @@ static inline char *fx_slurp(const char *rel, size_t *len)
 	fx_path(path, sizeof(path), rel);
 	f = fopen(path, "rb");
 	ck_assert_msg(f != NULL,
-		      "shared fixture %s is missing: the tests need ../shared/fixtures beside the "
-		      "source tree (or MEMPLUG_SHARED_FIXTURES)",
+		      "recorded step %s is missing: `make check` unpacks "
+		      "tests/fixtures/steps/steps.tar.xz there (or set MEMPLUG_SHARED_FIXTURES)",
 		      path);
 	ck_assert_int_eq(fstat(fileno(f), &st), 0);
 	buf = malloc((size_t)st.st_size + 1);

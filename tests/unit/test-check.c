@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The invariants on the recorded step sequences of ../shared/fixtures:
+ * The invariants on the recorded step sequences of tests/fixtures/steps:
  * correct kernels give no finding; doctored copies give exactly the one
  * finding the doctoring plants.
  */
@@ -16,7 +16,7 @@
 #include "fixture.h"
 #include "sensors/kpf.h"
 
-#define BLOCK_SIZE (UINT64_C(128) << 20) /* fixtures/README.md: 128 MiB blocks */
+#define BLOCK_SIZE (UINT64_C(128) << 20) /* tests/fixtures/steps/README.md: 128 MiB blocks */
 #define PAGE 4096
 
 static const char *const dirs[] = { "guest-6.12-debian", "ptdump/struct-page-64",
@@ -30,7 +30,8 @@ static struct mp_snapshot *load(const char *dir, int step)
 	snprintf(rel, sizeof(rel), "%s/%s", dir, fx_steps[step]);
 	fx_path(path, sizeof(path), rel);
 	ck_assert_msg(mp_snapshot_load_recorded(path, BLOCK_SIZE, PAGE, &s) == 0,
-		      "cannot load %s (the shared fixtures must be beside the source tree)", path);
+		      "cannot load %s (`make check` unpacks tests/fixtures/steps/steps.tar.xz)",
+		      path);
 	return s;
 }
 
@@ -78,7 +79,7 @@ START_TEST(test_sequence_clean)
 END_TEST
 
 /* The recorded nr_memmap_pages delta per block: 640 pages of 4K for 32768
- * pages, so 80 bytes (fixtures/README.md), from the counters alone. */
+ * pages, so 80 bytes (tests/fixtures/steps/README.md), from the counters alone. */
 START_TEST(test_struct_page_from_memmap)
 {
 	struct mp_snapshot *a = load("ptdump/struct-page-80", 0),

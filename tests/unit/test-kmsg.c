@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The kernel-log sensor on the recorded guest logs of ../shared/fixtures. */
+/* The kernel-log sensor on the recorded guest logs of tests/fixtures/steps. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The kpageflags summary on the recorded blocks of ../shared/fixtures. */
+/* The kpageflags summary on the recorded blocks of tests/fixtures/steps. */
 #include <check.h>
 #include <errno.h>
 #include <inttypes.h>

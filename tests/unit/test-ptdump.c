@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The vmemmap page tables of ../shared/fixtures/ptdump, step by step. */
+/* The vmemmap page tables of tests/fixtures/steps (ptdump/), step by step. */
 #include <check.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +12,7 @@
 #include "sensors/sensor.h"
 
 #define MiB (UINT64_C(1) << 20)
-/* fixtures/README.md: no KASLR, vmemmap at 0xffffea0000000000; 128 MiB blocks */
+/* tests/fixtures/steps/README.md: no KASLR, vmemmap at 0xffffea0000000000; 128 MiB blocks */
 #define BASE UINT64_C(0xffffea0000000000)
 #define BLOCK_PAGES 32768
 
@@ -63,7 +63,7 @@ START_TEST(test_parse_steps)
 END_TEST
 
 /* The shared PMD at vmemmap + 82..84 MiB: mapped with A, with B, stays
- * after A goes (B uses it), goes with B (fixtures/README.md). */
+ * after A goes (B uses it), goes with B (tests/fixtures/steps/README.md). */
 START_TEST(test_shared_pmd)
 {
 	static const bool mapped[] = { false, true, true, true, false };

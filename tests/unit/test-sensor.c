@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The text sensors on recorded guest states (../shared/fixtures). */
+/* The text sensors on recorded guest states (tests/fixtures/steps). */
 #include <check.h>
 #include <errno.h>
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # QMP from inside a memplug-vm guest, for busybox sh: `. /lib/memplug-vm/qmp.sh`.
 #
