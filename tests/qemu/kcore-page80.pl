@@ -8,6 +8,7 @@
 use strict;
 use warnings;
 use JSON::PP;
+no warnings 'portable';    # 64-bit hex: perl on Debian has 64-bit integers
 
 my $d = shift or die "usage: kcore-page80.pl DIR\n";
 sub slurp { local $/; open(my $f, '<', "$d/$_[0]") or die "$_[0]: $!\n"; my $t = <$f>; $t }
@@ -24,7 +25,7 @@ sub mapped {
 	for my $r (@$list) {
 		next unless $r->{mapped};
 		my $g = $size{$r->{level}} or fail("a mapping at level $r->{level}");
-		for (my $a = hex($r->{start}); $a < hex($r->{end}); $a += $g) { $m{$a - $base} = $r->{level} }
+		for (my $o = hex($r->{start}); $o < hex($r->{end}); $o += $g) { $m{$o - $base} = $r->{level} }
 	}
 	return \%m;
 }
@@ -37,10 +38,10 @@ for my $i (0 .. 4) {
 	my $base = hex($j->{vmemmap}[0]{start});
 	my ($p, $k) = (mapped($j->{vmemmap}, $base), mapped($j->{vmemmap_kcore}, $base));
 	my ($lo, $hi) = (hex($j->{vmemmap_kcore}[0]{start}) - $base, hex($j->{vmemmap_kcore}[-1]{end}) - $base);
-	for my $a (sort { $a <=> $b } keys %$p, keys %$k) {
-		next if $a < $lo || $a >= $hi;
-		my ($x, $y) = ($p->{$a} // 'unmapped', $k->{$a} // 'unmapped');
-		fail(sprintf("s%d: at vmemmap+0x%x ptdump says %s, kcore %s", $i, $a, $x, $y)) if $x ne $y;
+	for my $o (sort { $a <=> $b } keys %$p, keys %$k) {
+		next if $o < $lo || $o >= $hi;
+		my ($x, $y) = ($p->{$o} // 'unmapped', $k->{$o} // 'unmapped');
+		fail(sprintf("s%d: at vmemmap+0x%x ptdump says %s, kcore %s", $i, $o, $x, $y)) if $x ne $y;
 	}
 	# the PMD holding the end of memory$ba's memmap and the start of memory$bb's
 	my $shared = int($bb * 32768 * 80 / (2 << 20)) * (2 << 20);

@@ -10,6 +10,7 @@
 use strict;
 use warnings;
 use JSON::PP;
+no warnings 'portable';    # 64-bit hex: perl on Debian has 64-bit integers
 
 my $d = shift or die "usage: kcore.pl DIR\n";
 sub slurp { local $/; open(my $f, '<', "$d/$_[0]") or die "$_[0]: $!\n"; my $t = <$f>; $t }
@@ -33,19 +34,19 @@ sub mapped {
 		next unless $r->{mapped};
 		my $g = $size{$r->{level}} or fail("a mapping at level $r->{level}");
 		fail("the vmemmap base moved") if hex($j->{vmemmap}[0]{start}) != $base;
-		for (my $a = hex($r->{start}) - $base; $a < hex($r->{end}) - $base; $a += $g) {
-			$m{$a} = $g;
+		for (my $o = hex($r->{start}) - $base; $o < hex($r->{end}) - $base; $o += $g) {
+			$m{$o} = $g;
 		}
 	}
 	return \%m;
 }
 # what b maps and a does not, as "start-end" offsets (MiB) merged
 sub diff {
-	my ($a, $b) = @_;
-	my @k = sort { $a <=> $b } grep { !exists $a->{$_} } keys %$b;
+	my ($x, $y) = @_;
+	my @k = sort { $a <=> $b } grep { !exists $x->{$_} } keys %$y;
 	my @r;
 	for my $k (@k) {
-		if (@r && $r[-1][1] == $k) { $r[-1][1] = $k + $b->{$k} } else { push @r, [$k, $k + $b->{$k}] }
+		if (@r && $r[-1][1] == $k) { $r[-1][1] = $k + $y->{$k} } else { push @r, [$k, $k + $y->{$k}] }
 	}
 	return join(' ', map { sprintf('%.3f-%.3f', $_->[0] / 1048576, $_->[1] / 1048576) } @r) || 'none';
 }
