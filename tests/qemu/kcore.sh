@@ -44,4 +44,5 @@ vm "$o" --kernel "$kernel" --timeout 600 --append no_timer_check --script "$WORK
 grep -q "guest kcore-page80: done" "$o/stdout" || { vm_log "$o"; fail "page80: no verdict"; }
 res=$(perl "$top_srcdir/tests/qemu/kcore-page80.pl" "$o" 2>&1) || fail "page80: $res"
 [ "$(cat "$o/run.rc")" = 0 ] || fail "page80: the neighbours run exited $(cat "$o/run.rc"): $(tail -n 20 "$o/run.out" "$o/run.err")"
-x
+grep -q "^result: clean" "$o/run.out" || fail "page80: the neighbours run was not clean: $(cat "$o/run.out")"
+echo "page80: $res; neighbours run: $(grep "^neighbours" "$o/run.out" | tr -s ' '), end check $(grep "^end check" "$o/run.out" | tr -s ' ' | cut -d' ' -f3)"
