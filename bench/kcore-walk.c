@@ -102,14 +102,14 @@ static int live(unsigned reps)
 	if (mp_root_new(NULL, &root) < 0)
 		return 2;
 	t0 = mp_now_ns();
-	if (mp_kcore_pt_read(root, 0, 0, &pt, &av) < 0) {
+	if (mp_kcore_pt_read(root, 0, 0, &pt, &av, NULL) < 0) {
 		printf("kcore walk: not available: %s\n", av.why);
 	} else {
 		first = mp_now_ns() - t0;
 		n = pt.n;
 		for (unsigned i = 0; i < reps; i++) {
 			t0 = mp_now_ns();
-			mp_kcore_pt_read(root, 0, 0, &pt, &av);
+			mp_kcore_pt_read(root, 0, 0, &pt, &av, NULL);
 			t[i] = mp_now_ns() - t0;
 		}
 		printf("kcore walk, first (kallsyms read)  %8.3f ms\n", (double)first / 1e6);

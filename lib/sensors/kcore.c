@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/timeout.h"
 #include "sensors/kcore.h"
 
 static void say(char *why, size_t wlen, const char *fmt, ...) _printf_(3, 4);
@@ -570,13 +571,59 @@ int mp_kcore_walk(struct mp_kcore *k, const struct mp_ksyms *s, uint64_t start, 
 
 /* ---- the sensor ---- */
 
-/* kallsyms is large and slow to read (120,000 lines): once per boot and root */
+/*
+ * kallsyms is large and slow to read (120,000 lines; seconds under TCG):
+ * its addresses hold for a boot, so they are kept in the process and in
+ * /run/memplug.kallsyms, a line "BOOT_ID TOP MASK ADDRESS..." that the next
+ * memplug of the same boot reads instead.
+ */
+#define KSYM_FILE "/run/memplug.kallsyms"
+
 static struct {
 	char key[1100];
-	int err;
 	struct mp_ksyms s;
 } ksym_cache;
 
+static bool ksyms_file_get(struct mp_root *root, const char *boot, struct mp_ksyms *s)
+{
+	char line[512], b[64], top[24];
+	unsigned long long a[MP_KSYM_COUNT], mask;
+	int n;
+
+	if (mp_read_str(root, KSYM_FILE, line, sizeof(line)) <= 0)
+		return false;
+	n = sscanf(line, "%63s %23s %llx %llx %llx %llx %llx %llx %llx", b, top, &mask, &a[0],
+		   &a[1], &a[2], &a[3], &a[4], &a[5]);
+	if (n != 3 + MP_KSYM_COUNT || strcmp(b, boot) || !(mask & 1))
+		return false;
+	memset(s, 0, sizeof(*s));
+	snprintf(s->top, sizeof(s->top), "%s", top);
+	for (unsigned i = 0; i < MP_KSYM_COUNT; i++) {
+		s->have[i] = mask >> i & 1;
+		s->addr[i] = a[i];
+	}
+	return true;
+}
+
+static void ksyms_file_put(struct mp_root *root, const char *boot, const struct mp_ksyms *s)
+{
+	_cleanup_close_ int fd = -1;
+	unsigned long long mask = 0;
+	char line[512];
+
+	for (unsigned i = 0; i < MP_KSYM_COUNT; i++)
+		mask |= (unsigned long long)s->have[i] << i;
+	snprintf(line, sizeof(line), "%s %s %llx %llx %llx %llx %llx %llx %llx\n", boot, s->top,
+		 mask, (unsigned long long)s->addr[0], (unsigned long long)s->addr[1],
+		 (unsigned long long)s->addr[2], (unsigned long long)s->addr[3],
+		 (unsigned long long)s->addr[4], (unsigned long long)s->addr[5]);
+	fd = mp_open(root, KSYM_FILE, O_WRONLY | O_CREAT | O_TRUNC);
+	/* a cache: when /run cannot take it, the next memplug reads kallsyms again */
+	if (fd >= 0 && write(fd, line, strlen(line)) < 0)
+		return;
+}
+
+/* 0 read from kallsyms, 1 from a cache, or -errno with why */
 static int ksyms_get(struct mp_root *root, struct mp_ksyms *s, char *why, size_t wlen)
 {
 	char key[sizeof(ksym_cache.key)], boot[64] = "", show[1024];
@@ -587,9 +634,14 @@ static int ksyms_get(struct mp_root *root, struct mp_ksyms *s, char *why, size_t
 	mp_read_str(root, "/proc/sys/kernel/random/boot_id", boot, sizeof(boot));
 	snprintf(key, sizeof(key), "%s %s",
 		 mp_root_show(root, "/proc/kallsyms", show, sizeof(show)), boot);
-	if (boot[0] && !strcmp(key, ksym_cache.key) && !ksym_cache.err) {
+	if (boot[0] && !strcmp(key, ksym_cache.key)) {
 		*s = ksym_cache.s;
-		return 0;
+		return 1;
+	}
+	if (boot[0] && ksyms_file_get(root, boot, s)) {
+		snprintf(ksym_cache.key, sizeof(ksym_cache.key), "%s", key);
+		ksym_cache.s = *s;
+		return 1;
 	}
 	n = mp_read_all(root, "/proc/kallsyms", &buf);
 	if (n < 0) {
@@ -606,13 +658,15 @@ static int ksyms_get(struct mp_root *root, struct mp_ksyms *s, char *why, size_t
 		return r;
 	snprintf(ksym_cache.key, sizeof(ksym_cache.key), "%s", key);
 	ksym_cache.s = *s;
-	ksym_cache.err = 0;
+	if (boot[0])
+		ksyms_file_put(root, boot, s);
 	return 0;
 }
 
 int mp_kcore_pt_read(struct mp_root *root, uint64_t start, uint64_t end, struct mp_ptdump *pt,
-		     struct mp_avail *avail)
+		     struct mp_avail *avail, uint64_t *ksyms_ns)
 {
+	uint64_t t0;
 	_cleanup_close_ int fd = -1;
 	struct mp_kcore k;
 	struct mp_ksyms s;
@@ -637,7 +691,12 @@ int mp_kcore_pt_read(struct mp_root *root, uint64_t start, uint64_t end, struct 
 		mp_kcore_close(&k);
 		return -EOPNOTSUPP;
 	}
+	t0 = mp_now_ns();
 	r = ksyms_get(root, &s, why, sizeof(why));
+	if (ksyms_ns)
+		*ksyms_ns = r == 1 ? 0 : mp_now_ns() - t0;
+	if (r == 1)
+		r = 0;
 	if (r == 0)
 		r = mp_kcore_walk(&k, &s, start, end, pt, why, sizeof(why));
 	mp_kcore_close(&k);

@@ -110,10 +110,11 @@ int mp_kcore_walk(struct mp_kcore *k, const struct mp_ksyms *s, uint64_t start, 
 /*
  * /proc/kallsyms and /proc/kcore under the root (kallsyms read once per
  * boot and root). avail says why not: no kcore, not root, no walker for
- * this architecture, a malformed image.
+ * this architecture, a malformed image. ksyms_ns (may be NULL): the time
+ * the kallsyms read took, 0 when it came from the cache.
  */
 int mp_kcore_pt_read(struct mp_root *root, uint64_t start, uint64_t end, struct mp_ptdump *pt,
-		     struct mp_avail *avail);
+		     struct mp_avail *avail, uint64_t *ksyms_ns);
 
 /*
  * Replace [start, end) of pt by part (a walk of that window); the ranges

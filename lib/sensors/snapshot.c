@@ -333,7 +333,7 @@ static void step_window(const struct mp_snap_opts *o, const struct mp_snapshot *
  * be). 0 or -ENOMEM: what cannot be read is said in pt_avail.
  */
 static int read_pt_from(struct mp_root *root, const struct mp_snap_opts *o, struct mp_snapshot *s,
-			uint64_t *kcore_ns, uint64_t *ptdump_ns)
+			uint64_t *kcore_ns, uint64_t *ptdump_ns, uint64_t *ksyms_ns)
 {
 	const struct mp_snapshot *old = o->reuse;
 	struct mp_ptdump part = { 0 };
@@ -359,7 +359,7 @@ static int read_pt_from(struct mp_root *root, const struct mp_snap_opts *o, stru
 		if (lo < hi && (r = copy_pt(&old->pt, &s->pt)) < 0)
 			return r;
 		*kcore_ns = mp_now_ns();
-		r = mp_kcore_pt_read(root, lo, hi, &part, &s->pt_avail);
+		r = mp_kcore_pt_read(root, lo, hi, &part, &s->pt_avail, ksyms_ns);
 		*kcore_ns = mp_now_ns() - *kcore_ns;
 		if (r == 0 && lo < hi)
 			r = mp_ptdump_splice(&s->pt, &part, lo, hi);
@@ -383,13 +383,13 @@ static int read_pt_from(struct mp_root *root, const struct mp_snap_opts *o, stru
 		if (old)
 			step_window(o, s, s->pt.base, &lo, &hi);
 		*kcore_ns = mp_now_ns();
-		r = mp_kcore_pt_read(root, lo, hi, &s->kpt, &s->kcore_avail);
+		r = mp_kcore_pt_read(root, lo, hi, &s->kpt, &s->kcore_avail, ksyms_ns);
 		*kcore_ns = mp_now_ns() - *kcore_ns;
 		return r == -ENOMEM ? r : 0;
 	}
 	memcpy(pwhy, s->pt_avail.why, sizeof(pwhy));
 	*kcore_ns = mp_now_ns();
-	r = mp_kcore_pt_read(root, 0, 0, &s->pt, &s->kcore_avail);
+	r = mp_kcore_pt_read(root, 0, 0, &s->pt, &s->kcore_avail, ksyms_ns);
 	*kcore_ns = mp_now_ns() - *kcore_ns;
 	if (r == -ENOMEM)
 		return r;
@@ -406,15 +406,16 @@ static int read_pt_from(struct mp_root *root, const struct mp_snap_opts *o, stru
 static int read_pt(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
 		   struct mp_snapshot *s)
 {
-	uint64_t k = 0, p = 0;
-	int r = read_pt_from(root, o, s, &k, &p);
+	uint64_t k = 0, p = 0, y = 0;
+	int r = read_pt_from(root, o, s, &k, &p, &y);
 
+	/* kallsyms is read once a process (and boot): apart from the walk */
 	if (o->ptdump)
 		mp_logf(log, MP_LOG_INFO,
 			"vmemmap page tables from %s, %zu ranges: debugfs ptdump %.2f ms, kcore "
-			"walk %.2f ms",
+			"walk %.2f ms (and /proc/kallsyms %.2f ms)",
 			s->pt_src[0] ? s->pt_src : "nowhere", s->pt.n, (double)p / 1e6,
-			(double)k / 1e6);
+			(double)(k - y) / 1e6, (double)y / 1e6);
 	return r;
 }
 

@@ -390,6 +390,84 @@ START_TEST(walk_recorded)
 }
 END_TEST
 
+static void put_file(const char *dir, const char *rel, const void *buf, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+static void make_tree(const char *dir, const struct img *m, bool with_kallsyms)
+{
+	static const char boot[] = "5e1f0c44-0000-4000-8000-000000000001\n";
+	char path[4096];
+
+	snprintf(path, sizeof(path), "mkdir -p %s/proc/sys/kernel/random %s/run", dir, dir);
+	ck_assert_int_eq(system(path), 0);
+	put_file(dir, "proc/kcore", m->elf, m->elf_len);
+	put_file(dir, "proc/kallsyms", m->syms, with_kallsyms ? strlen(m->syms) : 0);
+	put_file(dir, "proc/sys/kernel/random/boot_id", boot, sizeof(boot) - 1);
+}
+
+/*
+ * The sensor on a tree: /proc/kcore and /proc/kallsyms under the root; the
+ * addresses kept in /run/memplug.kallsyms serve the next reader of the
+ * same boot, whose kallsyms is then never read.
+ */
+START_TEST(sensor_tree)
+{
+	const uint64_t base = UINT64_C(0xffffea0000000000);
+	char a[] = "/tmp/memplug-kcore-a-XXXXXX", b[] = "/tmp/memplug-kcore-b-XXXXXX", cmd[8300];
+	struct mp_ptdump pt = { 0 };
+	struct mp_root *root;
+	struct mp_avail av;
+	uint64_t ns = 1;
+	struct img m;
+
+	ck_assert_ptr_nonnull(mkdtemp(a));
+	ck_assert_ptr_nonnull(mkdtemp(b));
+	img_init(&m, 4, UINT64_C(0xffffffff81000000), UINT64_C(0xffff888000000000), base, 12);
+	map(&m, base + 2 * MiB, 2, 0x40000000);
+	img_build(&m);
+	make_tree(a, &m, true);
+	ck_assert_int_eq(mp_root_new(a, &root), 0);
+	ck_assert_int_eq(mp_kcore_pt_read(root, 0, 0, &pt, &av, &ns), 0);
+	ck_assert_msg(av.ok, "%s", av.why);
+	ck_assert_ptr_nonnull(strstr(av.why, "/proc/kcore: 4-level"));
+	ck_assert_uint_eq(mp_ptdump_mapped(&pt, 0, UINT64_MAX), 2 * MiB);
+	ck_assert_int_eq(mapped_at(&pt, base + 2 * MiB), MP_PT_PMD);
+	mp_root_free(root);
+	/* another tree of the same boot, its kallsyms empty: the cache file serves */
+	make_tree(b, &m, false);
+	snprintf(cmd, sizeof(cmd), "cp %s/run/memplug.kallsyms %s/run/", a, b);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(mp_root_new(b, &root), 0);
+	ck_assert_int_eq(mp_kcore_pt_read(root, 0, 0, &pt, &av, &ns), 0);
+	ck_assert_uint_eq(ns, 0);
+	ck_assert_uint_eq(mp_ptdump_mapped(&pt, 0, UINT64_MAX), 2 * MiB);
+	mp_root_free(root);
+	/* without the cache file and with an empty kallsyms: a reason */
+	snprintf(cmd, sizeof(cmd), "rm -f %s/run/memplug.kallsyms; mkdir -p %s/x", b, b);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/x", b);
+	make_tree(cmd, &m, false);
+	ck_assert_int_eq(mp_root_new(cmd, &root), 0);
+	ck_assert_int_lt(mp_kcore_pt_read(root, 0, 0, &pt, &av, NULL), 0);
+	ck_assert(!av.ok);
+	ck_assert_ptr_nonnull(strstr(av.why, "kallsyms"));
+	mp_root_free(root);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", a, b);
+	ck_assert_int_eq(system(cmd), 0);
+	mp_ptdump_clear(&pt);
+	img_free(&m);
+}
+END_TEST
+
 /* ---- the checks on kcore readings ---- */
 
 static struct mp_snapshot *snap(size_t nblocks, const uint64_t *ids, const char *src)
@@ -527,6 +605,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, elf_malformed);
 	tcase_add_test(tc, kallsyms);
 	tcase_add_test(tc, walk_recorded);
+	tcase_add_test(tc, sensor_tree);
 	tcase_add_test(tc, check_end_new_mapping);
 	tcase_add_test(tc, check_sources);
 	suite_add_tcase(s, tc);
