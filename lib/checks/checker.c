@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checks/checker.h"
+#include "sensors/kcore.h"
 
 #define PMD_BYTES (UINT64_C(2) << 20)
 
@@ -89,7 +90,9 @@ static void derive_struct_page(const struct mp_snapshot *base, const struct mp_s
 	if (k == 1) {
 		info->struct_page = info->candidates[0];
 		snprintf(info->struct_page_src, sizeof(info->struct_page_src),
-			 "the vmemmap page tables (the only size that maps the present blocks)");
+			 "the vmemmap page tables (%s)",
+			 (nn ? now->pt_src : base->pt_src)[0] ? (nn ? now->pt_src : base->pt_src)
+							      : "ptdump");
 		return;
 	}
 	if (delta) {
@@ -347,6 +350,92 @@ bad0:
 
 /* ---- the vmemmap page tables ---- */
 
+/* Two readings of the same page tables, debugfs ptdump's and the kcore walk's, must agree. */
+static int check_pt_sources(const struct mp_snapshot *now, const struct mp_check_opts *o,
+			    struct mp_findings *out)
+{
+	uint64_t at = 0, lo, hi;
+	struct mp_finding *x;
+
+	if (strcmp(now->pt_src, "ptdump") || !now->pt.n || !now->kpt.n)
+		return 0;
+	lo = now->kpt.r[0].start;
+	hi = now->kpt.r[now->kpt.n - 1].end;
+	if (mp_ptdump_same(&now->pt, &now->kpt, lo, hi, &at))
+		return 0;
+	x = mp_findings_add(out, MP_FIND_STATE, -1, o->step,
+			    "the vmemmap page tables walked through /proc/kcore disagree with "
+			    "debugfs ptdump from 0x%" PRIx64 " (0x%" PRIx64 "-0x%" PRIx64
+			    " compared)",
+			    at, lo, hi);
+	return x ? 0 : -ENOMEM;
+}
+
+/* Is every block present in now present in base too (nothing was added)? */
+static bool nothing_added(const struct mp_snapshot *base, const struct mp_snapshot *now)
+{
+	for (size_t i = 0; i < now->nblocks; i++) {
+		const struct mp_snap_block *b = &now->blocks[i], *a;
+
+		if (b->present && (!(a = mp_snapshot_block(base, b->id)) || !a->present))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * With sizeof(struct page) unknown (no present block to derive it from):
+ * when no block was added since base, a vmemmap mapping that base did not
+ * have can be no block's memmap: it stayed behind.
+ */
+static int check_vmemmap_new(const struct mp_snapshot *base, const struct mp_snapshot *now,
+			     const struct mp_check_opts *o, struct mp_findings *out)
+{
+	if (!base || !base->pt.n || base->pt.base != now->pt.base || !nothing_added(base, now))
+		return 0;
+	for (size_t i = 0; i < now->pt.n; i++) {
+		const struct mp_pt_range *r = &now->pt.r[i];
+		uint64_t a = r->start;
+
+		if (!r->mapped)
+			continue;
+		while (a < r->end) {
+			uint64_t b = r->end, next = r->end;
+			bool was = false;
+			struct mp_finding *x;
+
+			/* the part of [a, b) base mapped from a on, or the gap up to the next */
+			for (size_t j = 0; j < base->pt.n; j++) {
+				const struct mp_pt_range *q = &base->pt.r[j];
+
+				if (!q->mapped || q->end <= a || q->start >= b)
+					continue;
+				if (q->start <= a) {
+					was = true;
+					next = q->end < b ? q->end : b;
+					break;
+				}
+				next = q->start < next ? q->start : next;
+			}
+			b = next;
+			if (!was) {
+				x = mp_findings_add(out, MP_FIND_LEAK, -1, o->step,
+						    "vmemmap mapping left: 0x%" PRIx64 "-0x%" PRIx64
+						    " (%s) is new since the baseline, and no block "
+						    "was added",
+						    a, b, mp_pt_level_name(r->level));
+				if (!x)
+					return -ENOMEM;
+				mp_finding_numbers(x, 0, (int64_t)((b - a) / now->page_size),
+						   "pages");
+				x->pmd_sized = (b - a) % PMD_BYTES == 0;
+			}
+			a = b;
+		}
+	}
+	return 0;
+}
+
 static int check_vmemmap(const struct mp_snapshot *base, const struct mp_snapshot *now,
 			 const struct mp_check_opts *o, struct mp_check_info *info,
 			 struct mp_findings *out)
@@ -358,7 +447,12 @@ static int check_vmemmap(const struct mp_snapshot *base, const struct mp_snapsho
 	uint64_t bp = now->block_size / now->page_size;
 	int r = -ENOMEM;
 
-	if (!now->pt.n || !info->ncandidates)
+	if ((r = check_pt_sources(now, o, out)) < 0)
+		return r;
+	r = -ENOMEM;
+	if (now->pt.n && !info->ncandidates)
+		return check_vmemmap_new(base, now, o, out);
+	if (!now->pt.n)
 		return 0;
 	nr = mp_snapshot_runs(now, &runs);
 	if (nr < 0)
@@ -670,6 +764,8 @@ int mp_check(const struct mp_snapshot *base, const struct mp_snapshot *now,
 	if (now->pt.n && !info->ncandidates)
 		snprintf(info->notes + strlen(info->notes),
 			 sizeof(info->notes) - strlen(info->notes),
-			 "vmemmap not checked: sizeof(struct page) %s. ", info->struct_page_src);
+			 "vmemmap checked only for mappings new since the baseline: sizeof(struct page) "
+			 "%s. ",
+			 info->struct_page_src);
 	return check_vmemmap(base, now, o, info, out);
 }

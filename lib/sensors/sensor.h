@@ -21,7 +21,7 @@
 /* Availability of one sensor: ok, or a one-line reason why not. */
 struct mp_avail {
 	bool ok;
-	char why[160];
+	char why[256];
 };
 
 void mp_avail_set(struct mp_avail *a, bool ok, const char *fmt, ...) _printf_(3, 4);

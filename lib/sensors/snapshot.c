@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/timeout.h"
+#include "sensors/kcore.h"
 #include "sensors/snapshot.h"
 
 void mp_snapshot_free(struct mp_snapshot *s)
@@ -23,6 +25,7 @@ void mp_snapshot_free(struct mp_snapshot *s)
 	mp_counters_clear(&s->vmstat);
 	mp_zoneinfo_clear(&s->zones);
 	mp_ptdump_clear(&s->pt);
+	mp_ptdump_clear(&s->kpt);
 	mp_kmsg_log_clear(&s->kmsg);
 	free(s);
 }
@@ -285,31 +288,135 @@ static int read_kpf(struct mp_root *root, const struct mp_snap_opts *o, struct m
 	return 0;
 }
 
-/*
- * The vmemmap page tables, or when not asked for o->reuse's (a step that
- * adds and removes nothing leaves them be). 0 or -ENOMEM: what cannot be
- * read is said in pt_avail.
- */
-static int read_pt(struct mp_root *root, const struct mp_snap_opts *o, struct mp_snapshot *s)
+static int copy_pt(const struct mp_ptdump *from, struct mp_ptdump *to)
 {
-	const struct mp_ptdump *old = o->reuse ? &o->reuse->pt : NULL;
-
-	if (o->ptdump) {
-		mp_ptdump_read(root, &s->pt, &s->pt_avail);
+	mp_ptdump_clear(to);
+	to->base = from->base;
+	if (!from->n)
 		return 0;
-	}
-	if (!old || !old->n) {
-		mp_avail_set(&s->pt_avail, false, "not asked for");
-		return 0;
-	}
-	s->pt.r = malloc(old->n * sizeof(*s->pt.r));
-	if (!s->pt.r)
+	to->r = malloc(from->n * sizeof(*to->r));
+	if (!to->r)
 		return -ENOMEM;
-	memcpy(s->pt.r, old->r, old->n * sizeof(*s->pt.r));
-	s->pt.n = old->n;
-	s->pt.base = old->base;
-	s->pt_avail = o->reuse->pt_avail;
+	memcpy(to->r, from->r, from->n * sizeof(*to->r));
+	to->n = from->n;
 	return 0;
+}
+
+/*
+ * The part of the vmemmap the struct pages of the step's blocks
+ * (o->kpf_only) can lie in, for any sizeof(struct page) from 32 to 256
+ * bytes, in whole GiB (one PMD table each); lo == hi == 0: all of it.
+ */
+static void step_window(const struct mp_snap_opts *o, const struct mp_snapshot *s, uint64_t base,
+			uint64_t *lo, uint64_t *hi)
+{
+	uint64_t bp = s->block_size / s->page_size, f = UINT64_MAX, e = 0, g = UINT64_C(1) << 30;
+
+	*lo = *hi = 0;
+	for (size_t i = 0; i < o->nkpf_only; i++) {
+		if (o->kpf_only[i] == UINT64_MAX || o->kpf_only[i] > (UINT64_C(1) << 40))
+			continue;
+		f = o->kpf_only[i] * bp < f ? o->kpf_only[i] * bp : f;
+		e = (o->kpf_only[i] + 1) * bp > e ? (o->kpf_only[i] + 1) * bp : e;
+	}
+	if (f >= e)
+		return;
+	*lo = base + f * 32 / g * g;
+	*hi = base + (e * 256 + g - 1) / g * g;
+}
+
+/*
+ * The vmemmap page tables: debugfs ptdump where the kernel has it (and the
+ * kcore walk beside it, to compare), else the kcore walk; after a step of
+ * a boot without ptdump only the step's window is walked again. When not
+ * asked for, o->reuse's (a step that adds and removes nothing leaves them
+ * be). 0 or -ENOMEM: what cannot be read is said in pt_avail.
+ */
+static int read_pt_from(struct mp_root *root, const struct mp_snap_opts *o, struct mp_snapshot *s,
+			uint64_t *kcore_ns, uint64_t *ptdump_ns, uint64_t *ksyms_ns)
+{
+	const struct mp_snapshot *old = o->reuse;
+	struct mp_ptdump part = { 0 };
+	char pwhy[sizeof(s->pt_avail.why)];
+	uint64_t lo = 0, hi = 0;
+	int r;
+
+	if (!o->ptdump) {
+		if (!old || !old->pt.n) {
+			mp_avail_set(&s->pt_avail, false, "not asked for");
+			mp_avail_set(&s->kcore_avail, false, "not asked for");
+			return 0;
+		}
+		s->pt_avail = old->pt_avail;
+		s->kcore_avail = old->kcore_avail;
+		memcpy(s->pt_src, old->pt_src, sizeof(s->pt_src));
+		if ((r = copy_pt(&old->pt, &s->pt)) < 0)
+			return r;
+		return copy_pt(&old->kpt, &s->kpt);
+	}
+	if (old && old->pt.n && !strcmp(old->pt_src, "kcore")) {
+		step_window(o, s, old->pt.base, &lo, &hi);
+		if (lo < hi && (r = copy_pt(&old->pt, &s->pt)) < 0)
+			return r;
+		*kcore_ns = mp_now_ns();
+		r = mp_kcore_pt_read(root, lo, hi, &part, &s->pt_avail, ksyms_ns);
+		*kcore_ns = mp_now_ns() - *kcore_ns;
+		if (r == 0 && lo < hi)
+			r = mp_ptdump_splice(&s->pt, &part, lo, hi);
+		else if (r == 0)
+			r = copy_pt(&part, &s->pt);
+		mp_ptdump_clear(&part);
+		s->kcore_avail = s->pt_avail;
+		if (r < 0)
+			mp_ptdump_clear(&s->pt);
+		else
+			snprintf(s->pt_src, sizeof(s->pt_src), "kcore");
+		return r == -ENOMEM ? r : 0;
+	}
+	*ptdump_ns = mp_now_ns();
+	r = mp_ptdump_read(root, &s->pt, &s->pt_avail);
+	*ptdump_ns = mp_now_ns() - *ptdump_ns;
+	if (r == -ENOMEM)
+		return r;
+	if (r == 0) {
+		snprintf(s->pt_src, sizeof(s->pt_src), "ptdump");
+		if (old)
+			step_window(o, s, s->pt.base, &lo, &hi);
+		*kcore_ns = mp_now_ns();
+		r = mp_kcore_pt_read(root, lo, hi, &s->kpt, &s->kcore_avail, ksyms_ns);
+		*kcore_ns = mp_now_ns() - *kcore_ns;
+		return r == -ENOMEM ? r : 0;
+	}
+	memcpy(pwhy, s->pt_avail.why, sizeof(pwhy));
+	*kcore_ns = mp_now_ns();
+	r = mp_kcore_pt_read(root, 0, 0, &s->pt, &s->kcore_avail, ksyms_ns);
+	*kcore_ns = mp_now_ns() - *kcore_ns;
+	if (r == -ENOMEM)
+		return r;
+	if (r == 0) {
+		snprintf(s->pt_src, sizeof(s->pt_src), "kcore");
+		s->pt_avail = s->kcore_avail;
+	} else {
+		mp_avail_set(&s->pt_avail, false, "%.100s; %.150s", pwhy, s->kcore_avail.why);
+	}
+	return 0;
+}
+
+/* The same, timed: ptdump's reading and the kcore walk (-v). */
+static int read_pt(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
+		   struct mp_snapshot *s)
+{
+	uint64_t k = 0, p = 0, y = 0;
+	int r = read_pt_from(root, o, s, &k, &p, &y);
+
+	/* kallsyms is read once a process (and boot): apart from the walk */
+	if (o->ptdump)
+		mp_logf(log, MP_LOG_INFO,
+			"vmemmap page tables from %s, %zu ranges: debugfs ptdump %.2f ms, kcore "
+			"walk %.2f ms (and /proc/kallsyms %.2f ms)",
+			s->pt_src[0] ? s->pt_src : "nowhere", s->pt.n, (double)p / 1e6,
+			(double)(k - y) / 1e6, (double)y / 1e6);
+	return r;
 }
 
 /*
@@ -353,7 +460,7 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 	if ((r = read_free(root, o, s)) < 0)
 		return failed(o, "/proc/vmstat", r);
 	/* the log last, so that it covers every reading above */
-	if ((r = read_kpf(root, o, s)) < 0 || (r = read_pt(root, o, s)) < 0 ||
+	if ((r = read_kpf(root, o, s)) < 0 || (r = read_pt(root, o, log, s)) < 0 ||
 	    (r = read_kmsg(root, o, s)) < 0)
 		return failed(o, "memory", r);
 	*out = s;
@@ -484,6 +591,7 @@ int mp_snapshot_load_recorded(const char *dir, uint64_t block_size, uint64_t pag
 		if (r < 0)
 			goto fail;
 		mp_avail_set(&s->pt_avail, true, "recorded");
+		snprintf(s->pt_src, sizeof(s->pt_src), "ptdump");
 		free(t);
 	} else {
 		mp_avail_set(&s->pt_avail, false, "not recorded");
@@ -504,6 +612,23 @@ static struct json_object *hex(uint64_t v)
 
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
 	return json_object_new_string(buf);
+}
+
+static struct json_object *pt_json(const struct mp_ptdump *pt)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < pt->n; i++) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "start", hex(pt->r[i].start));
+		json_object_object_add(j, "end", hex(pt->r[i].end));
+		json_object_object_add(j, "level",
+				       json_object_new_string(mp_pt_level_name(pt->r[i].level)));
+		json_object_object_add(j, "mapped", json_object_new_boolean(pt->r[i].mapped));
+		json_object_array_add(a, j);
+	}
+	return a;
 }
 
 static struct json_object *counters_json(const struct mp_counters *c)
@@ -598,28 +723,19 @@ struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s)
 	json_object_object_add(o, "free_pages", f);
 	json_object_object_add(o, "kpageflags", avail_json(&s->kpf_avail));
 	json_object_object_add(o, "ptdump", avail_json(&s->pt_avail));
+	json_object_object_add(o, "vmemmap_source", json_object_new_string(s->pt_src));
+	json_object_object_add(o, "kcore", avail_json(&s->kcore_avail));
 	f = avail_json(&s->kmsg_avail);
 	if (s->kmsg_avail.ok) {
 		json_object_object_add(f, "first_seq", json_object_new_uint64(s->kmsg.first_seq));
 		json_object_object_add(f, "last_seq", json_object_new_uint64(s->kmsg.last_seq));
 	}
 	json_object_object_add(o, "kmsg", f);
-	if (s->pt.n) {
-		a = json_object_new_array();
-		for (size_t i = 0; i < s->pt.n; i++) {
-			struct json_object *j = json_object_new_object();
-
-			json_object_object_add(j, "start", hex(s->pt.r[i].start));
-			json_object_object_add(j, "end", hex(s->pt.r[i].end));
-			json_object_object_add(j, "level",
-					       json_object_new_string(
-						       mp_pt_level_name(s->pt.r[i].level)));
-			json_object_object_add(j, "mapped",
-					       json_object_new_boolean(s->pt.r[i].mapped));
-			json_object_array_add(a, j);
-		}
-		json_object_object_add(o, "vmemmap", a);
-	}
+	if (s->pt.n)
+		json_object_object_add(o, "vmemmap", pt_json(&s->pt));
+	/* the kcore walk beside ptdump's, for a reader to compare */
+	if (s->kpt.n)
+		json_object_object_add(o, "vmemmap_kcore", pt_json(&s->kpt));
 	return o;
 }
 
@@ -765,6 +881,13 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 		mp_avail_set(&s->kpf_avail, jbool(f, "ok"), "%s", jstr(f, "why"));
 	if (json_object_object_get_ex(o, "ptdump", &f))
 		mp_avail_set(&s->pt_avail, jbool(f, "ok"), "%s", jstr(f, "why"));
+	mp_avail_set(&s->kcore_avail, false, "not in the snapshot");
+	if (json_object_object_get_ex(o, "kcore", &f))
+		mp_avail_set(&s->kcore_avail, jbool(f, "ok"), "%s", jstr(f, "why"));
+	/* a baseline from before kcore was walked has its page tables from ptdump */
+	snprintf(s->pt_src, sizeof(s->pt_src), "%s",
+		 json_object_object_get_ex(o, "vmemmap_source", &f) ? jstr(o, "vmemmap_source")
+								    : "ptdump");
 	/* a baseline from before the kernel log was recorded has none */
 	mp_avail_set(&s->kmsg_avail, false, "not in the snapshot");
 	if (json_object_object_get_ex(o, "kmsg", &f)) {

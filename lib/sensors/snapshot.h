@@ -29,7 +29,14 @@ struct mp_snapshot {
 	struct mp_counters meminfo, vmstat;
 	struct mp_zoneinfo zones;
 	struct mp_avail kpf_avail, pt_avail;
-	struct mp_ptdump pt; /* pt.n == 0: not available */
+	/* the vmemmap page tables (pt.n == 0: not available), from debugfs
+	 * ptdump where the kernel has it, else walked through /proc/kcore */
+	struct mp_ptdump pt;
+	char pt_src[8]; /* "ptdump", "kcore" or "" */
+	/* where pt is ptdump's: the kcore walk too (of the step's window), for
+	 * the check to compare the two readings; kcore_avail says why not */
+	struct mp_avail kcore_avail;
+	struct mp_ptdump kpt;
 	/* the kernel log: its newest sequence number, and what classified
 	 * after mp_snap_opts.kmsg_after */
 	struct mp_avail kmsg_avail;
@@ -54,8 +61,9 @@ struct mp_snap_opts {
 	size_t nextra;
 	/*
 	 * A cheaper reading after a step: kpageflags only for these blocks
-	 * (nkpf_only > 0), and the page tables only when ptdump is set; the
-	 * rest is taken over from reuse (the reading before the step).
+	 * (nkpf_only > 0), and the page tables only when ptdump is set (through
+	 * kcore only the part of the vmemmap these blocks' struct pages can lie
+	 * in); the rest is taken over from reuse (the reading before the step).
 	 */
 	const uint64_t *kpf_only;
 	size_t nkpf_only;
