@@ -810,10 +810,20 @@ static int reproducer(const struct replay_args *a, const char *outpath, const st
 		mp_err("cannot write %s: %s", sh, strerror(-r));
 		return MP_EXIT_USAGE;
 	}
-	printf("reproduce (exit %s): %s", crash ? "127, the same crash" : "1", a->vm);
-	for (int i = 0; i < a->vm_argc; i++)
-		printf(" %s", a->vm_argv[i]);
-	printf(" --script %s\n", sh);
+	/* on stdout, and as the last comment of OUT */
+	for (int k = 0; k < 2; k++) {
+		FILE *f = k ? fopen(outpath, "ae") : stdout;
+
+		if (!f)
+			break;
+		fprintf(f, "%sreproduce (exit %s): %s", k ? "# " : "",
+			crash ? "127, the same crash" : "1", a->vm);
+		for (int i = 0; i < a->vm_argc; i++)
+			fprintf(f, " %s", a->vm_argv[i]);
+		fprintf(f, " --script %s\n", sh);
+		if (k)
+			fclose(f);
+	}
 	return 0;
 }
 
