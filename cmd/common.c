@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "memplug.h"
@@ -230,4 +231,27 @@ int mp_ctx_session_end(struct mp_ctx *ctx, struct mp_session *s, bool restore, i
 		return status == MP_EXIT_FINDINGS ? status : MP_EXIT_PARTIAL;
 	}
 	return status;
+}
+
+bool mp_in_vm(void)
+{
+	const char *v = getenv("MEMPLUG_VM");
+
+	return v && !strcmp(v, "1");
+}
+
+FILE *mp_vm_trace_stream(void)
+{
+	static FILE *f;
+	static bool tried;
+	const char *path = getenv("MEMPLUG_VM_TRACE");
+
+	if (tried || !mp_in_vm() || !path || !*path)
+		return f;
+	tried = true;
+	f = fopen(path, "we");
+	if (!f)
+		mp_err("cannot open the trace port %s: %s; the host will not see the steps", path,
+		       strerror(errno));
+	return f;
 }

@@ -38,6 +38,8 @@ static const struct command commands[] = {
 	{ "replay", cmd_replay, "Run a trace again with every check on; exit 1 on findings" },
 	{ "shrink", cmd_shrink,
 	  "Shrink a failing trace to the few steps that still give its finding" },
+	{ "decode-oops", cmd_decode_oops,
+	  "Find a kernel crash in a console log; decode its address to struct page, block, device" },
 };
 
 struct top_args {

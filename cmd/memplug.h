@@ -5,6 +5,7 @@
 
 #include <argp.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "base/log.h"
 #include "base/path.h"
@@ -59,6 +60,14 @@ int mp_ctx_session_end(struct mp_ctx *ctx, struct mp_session *s, bool restore, i
  */
 int mp_step_status(const struct mp_step *st, int status);
 
+/*
+ * Inside a memplug-vm guest (MEMPLUG_VM=1): the host's trace port
+ * (MEMPLUG_VM_TRACE), opened once, or NULL; and whether steps may crash
+ * the kernel on purpose (inject sysrq-crash).
+ */
+FILE *mp_vm_trace_stream(void);
+bool mp_in_vm(void);
+
 int cmd_list(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_online(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_offline(struct mp_ctx *ctx, int argc, char **argv);
@@ -72,5 +81,6 @@ int cmd_snapshot(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_check(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_replay(struct mp_ctx *ctx, int argc, char **argv);
 int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv);
+int cmd_decode_oops(struct mp_ctx *ctx, int argc, char **argv);
 
 #endif

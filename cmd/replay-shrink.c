@@ -8,9 +8,11 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/timeout.h"
+#include "checks/checker.h"
 #include "memplug.h"
 #include "ops/session.h"
 #include "runner/report.h"
@@ -27,9 +30,12 @@
 #include "runner/trace.h"
 #include "sensors/block.h"
 #include "sensors/sensor.h"
+#include "sensors/snapshot.h"
 
 #define DEFAULT_TIMEOUT_S 60
 #define INFORMATIONAL "injected" /* findings that alone do not make exit 1 */
+#define CRASH "crash"		 /* the kernel died: memplug-vm exits 127 */
+#define VM_EXIT_CRASH 127
 
 struct replay_args {
 	struct mp_ctx *ctx;
@@ -72,7 +78,8 @@ static const struct argp_option shrink_options[] = {
 	{ "qmp", OPT_QMP, "PATH", 0, "QEMU's QMP socket (as for replay)", 0 },
 	{ "until", OPT_UNTIL, "KIND", 0,
 	  "Keep the steps that still give a finding of KIND (default: the kind of the whole "
-	  "trace's first finding, not counting injected ones when there are others)",
+	  "trace's first finding, not counting injected ones when there are others); crash "
+	  "(with --fresh-guest): the steps that still crash the kernel the same way",
 	  0 },
 	{ "output", OPT_OUT, "OUT", 0, "Write the shrunk trace to OUT (default FILE.min)", 0 },
 	{ "max-trials", OPT_MAX_TRIALS, "N", 0,
@@ -118,7 +125,7 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 		if (!kind_known(arg))
 			argp_error(state,
 				   "no finding kind \"%s\" (leak, corruption, accounting, state, "
-				   "kernel-log, uevent, injected)",
+				   "kernel-log, uevent, crash, injected)",
 				   arg);
 		a->until = arg;
 		return 0;
@@ -265,6 +272,8 @@ static int run_trace(struct replay_args *a, struct mp_root *root, const struct m
 		.allow_boot_memory = a->opts.allow_boot_memory,
 		.check_steps = true,
 		.header = t->h,
+		.stream = mp_vm_trace_stream(),
+		.allow_crash = mp_in_vm(),
 	};
 	const struct mp_findings *f;
 	struct mp_report rep = { 0 };
@@ -417,9 +426,74 @@ struct shrink_run {
 	struct mp_root *root;
 	const char *kind;
 	unsigned trial;
-	char tmp[64]; /* --fresh-guest: the guest script */
-	int error;    /* an exit status that stopped the search */
+	char tmp[64];		   /* --fresh-guest: the guest script */
+	char outdir[64];	   /* --fresh-guest: memplug-vm's --out */
+	char sig[256];		   /* --until crash: the whole trace's crash signature */
+	struct mp_snapshot *start; /* in place: the kernel before the first run */
+	bool tainted;		   /* a trial left the kernel changed for good */
+	int error;		   /* an exit status that stopped the search */
 };
+
+/* Kinds whose evidence can outlive a run (a mapping, pages, a state): worth comparing. */
+static bool lasting_kind(const char *k)
+{
+	return !strcmp(k, "leak") || !strcmp(k, "accounting") || !strcmp(k, "state") ||
+	       !strcmp(k, "corruption");
+}
+
+static struct mp_snapshot *take_start(struct shrink_run *s)
+{
+	struct mp_snap_opts so = { .kpf = true,
+				   .ptdump = true,
+				   .readings = 5,
+				   .reading_gap_ms = 50,
+				   .settle = !mp_root_is_sysroot(s->root),
+				   .settle_timeout_ms = 10000 };
+	struct mp_snapshot *snap = NULL;
+
+	if (mp_snapshot_take(s->root, &so, &s->a->ctx->log, &snap) < 0)
+		return NULL;
+	return snap;
+}
+
+/*
+ * Whether the kernel, restored after a run, still holds a finding of the
+ * kind being shrunk against the reading before the first run: then every
+ * later trial starts from it, and trials are not independent (a leaked
+ * vmemmap mapping or pages stay for good). 1 tainted (said), 0 not.
+ */
+static int kernel_kept(struct shrink_run *s, const char *after)
+{
+	struct mp_check_opts co = { .step = "before the next trial" };
+	struct mp_findings f = { 0 };
+	struct mp_check_info info = { 0 };
+	struct mp_snapshot *now;
+	bool kept = false;
+
+	if (!s->start || !lasting_kind(s->kind))
+		return 0;
+	now = take_start(s);
+	if (!now)
+		return 0;
+	mp_check(s->start, now, &co, &f, &info);
+	for (size_t i = 0; i < f.n && !kept; i++) {
+		if (strcmp(mp_finding_kind_name(f.v[i].kind), s->kind))
+			continue;
+		kept = true;
+		mp_err("%s left the kernel changed for good: before the next trial it already "
+		       "gives the %s finding:",
+		       after, s->kind);
+		mp_finding_print(&f.v[i], stderr);
+		mp_err("trials in this guest are not independent (each starts from what an "
+		       "earlier one left) and cannot settle which steps cause it: run "
+		       "'memplug shrink --fresh-guest %s' on the host, a new guest per trial",
+		       s->a->file);
+	}
+	mp_findings_clear(&f);
+	mp_snapshot_free(now);
+	s->tainted = kept;
+	return kept;
+}
 
 static int trial_in_place(const struct mp_trace *t, void *userdata)
 {
@@ -440,6 +514,10 @@ static int trial_in_place(const struct mp_trace *t, void *userdata)
 	s->trial++;
 	mp_logf(&s->a->ctx->log, MP_LOG_INFO, "trial %u: %zu steps: %s", s->trial, t->n,
 		r ? "reproduced" : "gone");
+	if (r && kernel_kept(s, "this trial")) {
+		s->error = MP_EXIT_PARTIAL;
+		return -EAGAIN;
+	}
 	return r;
 }
 
@@ -474,7 +552,7 @@ static int write_guest_script(const char *path, const struct mp_trace *t, const 
 static int run_vm(struct shrink_run *s, char **outp)
 {
 	struct replay_args *a = s->a;
-	char **argv = calloc((size_t)a->vm_argc + 5, sizeof(*argv));
+	char **argv = calloc((size_t)a->vm_argc + 7, sizeof(*argv));
 	char *buf = NULL;
 	size_t len = 0;
 	int pfd[2], status, n = 0;
@@ -486,6 +564,10 @@ static int run_vm(struct shrink_run *s, char **outp)
 	argv[n++] = (char *)a->vm;
 	for (int i = 0; i < a->vm_argc; i++)
 		argv[n++] = a->vm_argv[i];
+	if (s->outdir[0]) {
+		argv[n++] = (char *)"--out";
+		argv[n++] = s->outdir;
+	}
 	argv[n++] = (char *)"--script";
 	argv[n++] = s->tmp;
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -541,10 +623,41 @@ static int run_vm(struct shrink_run *s, char **outp)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The crash signature memplug-vm's decode-oops wrote to OUTDIR/crash.json, or "". */
+static void crash_signature(const struct shrink_run *s, char *sig, size_t len)
+{
+	char path[128];
+	struct json_object *o, *v;
+
+	sig[0] = '\0';
+	snprintf(path, sizeof(path), "%s/crash.json", s->outdir);
+	o = json_object_from_file(path);
+	if (o && json_object_object_get_ex(o, "signature", &v))
+		snprintf(sig, len, "%s", json_object_get_string(v));
+	json_object_put(o);
+	unlink(path);
+}
+
+/*
+ * The same crash: "KIND FUNCTION|OWNER" with the same kind and function
+ * (the RIP's, else the panic message), or the same struct page owner.
+ */
+static bool same_crash(const char *a, const char *b)
+{
+	const char *pa = strchr(a, '|'), *pb = strchr(b, '|');
+
+	if (!pa || !pb)
+		return false;
+	if (pa - a == pb - b && !strncmp(a, b, (size_t)(pa - a)))
+		return true;
+	return pa[1] && !strcmp(pa, pb);
+}
+
 static int trial_fresh(const struct mp_trace *t, void *userdata)
 {
 	struct shrink_run *s = userdata;
-	int r = write_guest_script(s->tmp, t, s->kind);
+	bool crash = !strcmp(s->kind, CRASH);
+	int r = write_guest_script(s->tmp, t, crash ? NULL : s->kind);
 
 	if (r < 0) {
 		mp_err("cannot write %s: %s", s->tmp, strerror(-r));
@@ -559,6 +672,15 @@ static int trial_fresh(const struct mp_trace *t, void *userdata)
 		s->error = MP_EXIT_USAGE;
 		return -EIO;
 	}
+	if (crash) {
+		char sig[256];
+
+		crash_signature(s, sig, sizeof(sig));
+		r = r == VM_EXIT_CRASH && same_crash(sig, s->sig);
+		mp_logf(&s->a->ctx->log, MP_LOG_INFO, "trial %u: %zu steps: %s: %s", s->trial, t->n,
+			sig[0] ? sig : "no crash", r ? "reproduced" : "gone");
+		return r;
+	}
 	mp_logf(&s->a->ctx->log, MP_LOG_INFO, "trial %u: %zu steps: guest exit %d: %s", s->trial,
 		t->n, r, r == 1 ? "reproduced" : "gone");
 	if (r == 124 || r == 127)
@@ -571,13 +693,31 @@ static int trial_fresh(const struct mp_trace *t, void *userdata)
 static int fresh_full_run(struct shrink_run *s, const struct mp_trace *t, char *kind, size_t len)
 {
 	char *out = NULL, *p;
-	int r = write_guest_script(s->tmp, t, s->a->until);
+	bool crash = s->a->until && !strcmp(s->a->until, CRASH);
+	int r = write_guest_script(s->tmp, t, crash ? NULL : s->a->until);
 
 	if (r < 0) {
 		mp_err("cannot write %s: %s", s->tmp, strerror(-r));
 		return MP_EXIT_USAGE;
 	}
 	r = run_vm(s, &out);
+	if (crash) {
+		free(out);
+		kind[0] = '\0';
+		if (r == VM_EXIT_CRASH) {
+			crash_signature(s, s->sig, sizeof(s->sig));
+			snprintf(kind, len, "%s", CRASH);
+			printf("shrink: the whole trace crashes the kernel: %s\n",
+			       s->sig[0] ? s->sig
+					 : "(no signature: memplug-vm without decode-oops?)");
+			return 0;
+		}
+		if (r < 0 || r >= 124) {
+			mp_err("the whole trace in a guest: %s exited %d", s->a->vm, r);
+			return MP_EXIT_USAGE;
+		}
+		return 0;
+	}
 	if (r < 0 || r > 1) {
 		mp_err("the whole trace in a guest: %s exited %d%s", s->a->vm, r,
 		       r == 2 ? " (see its standard error)" : "");
@@ -637,6 +777,52 @@ static int write_min(const char *path, const struct mp_trace *t, const char *fro
 	return 0;
 }
 
+/* A folder memplug-vm filled (no subfolders), and the folder. */
+static void rm_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
+/* OUT.sh, the guest script of the shrunk trace, and the one command that runs it. */
+static int reproducer(const struct replay_args *a, const char *outpath, const struct mp_trace *t,
+		      const char *kind)
+{
+	_cleanup_free_ char *sh = NULL;
+	bool crash = !strcmp(kind, CRASH);
+	int r;
+
+	if (asprintf(&sh, "%s.sh", outpath) < 0)
+		return MP_EXIT_USAGE;
+	r = write_guest_script(sh, t, crash ? NULL : kind);
+	if (r < 0) {
+		mp_err("cannot write %s: %s", sh, strerror(-r));
+		return MP_EXIT_USAGE;
+	}
+	/* on stdout, and as the last comment of OUT */
+	for (int k = 0; k < 2; k++) {
+		FILE *f = k ? fopen(outpath, "ae") : stdout;
+
+		if (!f)
+			break;
+		fprintf(f, "%sreproduce (exit %s): %s", k ? "# " : "",
+			crash ? "127, the same crash" : "1", a->vm);
+		for (int i = 0; i < a->vm_argc; i++)
+			fprintf(f, " %s", a->vm_argv[i]);
+		fprintf(f, " --script %s\n", sh);
+		if (k)
+			fclose(f);
+	}
+	return 0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -670,6 +856,10 @@ int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv)
 		mp_err("options after the trace are memplug-vm's, for --fresh-guest");
 		return MP_EXIT_USAGE;
 	}
+	if (a.until && !strcmp(a.until, CRASH) && !a.fresh_guest) {
+		mp_err("--until crash needs --fresh-guest: a crash ends the guest it happens in");
+		return MP_EXIT_USAGE;
+	}
 	r = load(a.file, &t);
 	if (r)
 		return r;
@@ -694,6 +884,13 @@ int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		close(fd);
+		snprintf(s.outdir, sizeof(s.outdir), "/tmp/memplug-shrink-out-XXXXXX");
+		if (!mkdtemp(s.outdir)) {
+			mp_err("cannot create a temporary folder: %s", strerror(errno));
+			s.outdir[0] = '\0';
+			r = MP_EXIT_USAGE;
+			goto out;
+		}
 		r = fresh_full_run(&s, &t, kind, sizeof(kind));
 		if (r)
 			goto out;
@@ -701,6 +898,9 @@ int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv)
 		r = mp_ctx_root(ctx, &root);
 		if (r == 0)
 			r = check_header(ctx, root, &t);
+		s.root = root;
+		if (r == 0) /* to see whether a run leaves the kernel changed for good */
+			s.start = take_start(&s);
 		if (r == 0)
 			r = run_trace(&a, root, &t, false, &o);
 		if (r)
@@ -722,10 +922,14 @@ int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv)
 		r = MP_EXIT_OK;
 		goto out;
 	}
-	printf("shrink: %s: %zu steps give a finding of kind %s; shrinking\n", a.file, t.n, kind);
-	fflush(stdout);
 	s.root = root;
 	s.kind = kind;
+	if (!a.fresh_guest && kernel_kept(&s, "the whole trace")) {
+		r = MP_EXIT_PARTIAL;
+		goto out;
+	}
+	printf("shrink: %s: %zu steps give a finding of kind %s; shrinking\n", a.file, t.n, kind);
+	fflush(stdout);
 	r = mp_shrink_trace(&t, a.fresh_guest ? trial_fresh : trial_in_place, &s, a.max_trials,
 			    &res);
 	if (r < 0) {
@@ -763,10 +967,15 @@ int cmd_shrink(struct mp_ctx *ctx, int argc, char **argv)
 			mp_trace_format_step(&min.steps[i], line, sizeof(line));
 			printf("  %s\n", line);
 		}
+		if (a.fresh_guest)
+			r = reproducer(&a, outpath, &min, kind);
 	}
 out:
 	if (s.tmp[0])
 		unlink(s.tmp);
+	if (s.outdir[0])
+		rm_dir(s.outdir);
+	mp_snapshot_free(s.start);
 	mp_shrink_result_clear(&res);
 	mp_trace_clear(&min);
 	mp_trace_clear(&t);

@@ -295,6 +295,8 @@ static int run_start(struct run_args *a, struct mp_root *root, struct mp_run **r
 		.dir = a->dir,
 		.trace_path = a->trace,
 		.header.seed = a->seed,
+		.stream = mp_vm_trace_stream(),
+		.allow_crash = mp_in_vm(),
 	};
 	char why[600];
 	int e;

@@ -15,6 +15,7 @@ static const char *const kind_names[] = {
 	[MP_FIND_STATE] = "state",
 	[MP_FIND_KERNEL_LOG] = "kernel-log",
 	[MP_FIND_UEVENT] = "uevent",
+	[MP_FIND_CRASH] = "crash",
 	[MP_FIND_REFUSED] = "refused",
 	[MP_FIND_INJECTED] = "injected",
 };

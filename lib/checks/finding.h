@@ -23,6 +23,7 @@ enum mp_finding_kind {
 	MP_FIND_STATE,
 	MP_FIND_KERNEL_LOG,
 	MP_FIND_UEVENT,
+	MP_FIND_CRASH, /* the kernel oopsed, BUGged, panicked or locked up (memplug-vm) */
 	/* notes, not findings: printed, never counted, never exit 1 */
 	MP_FIND_REFUSED,  /* the kernel refused an offline or removal (an outcome) */
 	MP_FIND_INJECTED, /* what memplug was told it injected (hwpoison) */

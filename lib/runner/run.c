@@ -50,6 +50,7 @@ struct mp_run {
 	int restore_failed;
 	FILE *trace, *timeline;
 	bool finished;
+	size_t streamed;		/* findings written to o.stream */
 	struct mp_wl *wl;		/* the workload step's process */
 	char hp_path[128], hp_orig[32]; /* a huge page pool it raised, and its size before */
 };
@@ -224,6 +225,10 @@ int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_r
 		}
 		mp_trace_write_header(r->trace, &r->o.header);
 		fflush(r->trace);
+	}
+	if (o->stream) {
+		mp_trace_write_header(o->stream, &r->o.header);
+		fflush(o->stream);
 	}
 	*out = r;
 	return 0;
@@ -480,6 +485,16 @@ static int step_inject(struct mp_run *r, struct mp_trace_step *st)
 	bool offline = !strcmp(st->point, "MEM_GOING_OFFLINE");
 	int e;
 
+	if (!strcmp(st->point, MP_INJECT_SYSRQ_CRASH)) {
+		if (!r->o.allow_crash) {
+			outcome(st, "refused", "crashes the kernel: only in a memplug-vm guest");
+			return 0;
+		}
+		mp_logf(r->log, MP_LOG_WARN, "crashing the kernel on purpose (sysrq c)");
+		e = mp_write_str(r->root, "/proc/sysrq-trigger", "c");
+		outcome(st, "failed", "%s", errno_name(e < 0 ? e : -EAGAIN));
+		return 0;
+	}
 	if (!offline && strcmp(st->point, "MEM_GOING_ONLINE")) {
 		outcome(st, "refused", "unknown point");
 		return 0;
@@ -985,6 +1000,11 @@ int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
 	st->outcome[0] = st->note[0] = '\0';
 	r->steps++;
 	snprintf(name, sizeof(name), "%u:%s", r->steps, mp_trace_op_name(st->op));
+	if (r->o.stream) { /* before the step: if the kernel dies in it, the host knows which */
+		mp_trace_format_step(st, line, sizeof(line));
+		fprintf(r->o.stream, "# step %u: %s\n", r->steps, line);
+		fflush(r->o.stream);
+	}
 	switch (st->op) {
 	case MP_T_ADD:
 		e = step_add(r, st);
@@ -1025,6 +1045,19 @@ int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
 		mp_trace_format_step(st, line, sizeof(line));
 		fprintf(r->trace, "%s\n", line);
 		fflush(r->trace);
+	}
+	if (r->o.stream) { /* the step done, and the report so far: its findings */
+		mp_trace_format_step(st, line, sizeof(line));
+		fprintf(r->o.stream, "%s\n", line);
+		for (size_t i = r->streamed; i < r->findings.n; i++) {
+			struct mp_finding one = r->findings.v[i];
+
+			one.text = NULL; /* one line a finding: the stream stays a trace */
+			fprintf(r->o.stream, "# finding: ");
+			mp_finding_print(&one, r->o.stream);
+		}
+		r->streamed = r->findings.n;
+		fflush(r->o.stream);
 	}
 	return e;
 }

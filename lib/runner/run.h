@@ -29,6 +29,8 @@ struct mp_run_opts {
 	const char *trace_path; /* the trace there (default DIR/trace) */
 	struct mp_trace_header header; /* seed and scenario set by the caller */
 	unsigned struct_page;	       /* 0: derive */
+	FILE *stream;	  /* each step as it starts, flushed (memplug-vm's trace port) */
+	bool allow_crash; /* inject sysrq-crash may crash the kernel (a memplug-vm guest) */
 };
 
 /* Per operation kind: how many and how long. */

@@ -348,6 +348,10 @@ static int step_args(struct pstate *p, struct mp_trace_step *st, char **w, int n
 				    op, w[1]);
 		return 0;
 	case MP_T_INJECT:
+		if (nw == 2 && !strcmp(w[1], MP_INJECT_SYSRQ_CRASH)) {
+			strcpy(st->point, w[1]);
+			return 0;
+		}
 		r = nargs(p, op, nw, 2, 2,
 			  "a point and an error (inject MEM_GOING_OFFLINE -12; 0 disarms)");
 		if (r < 0)

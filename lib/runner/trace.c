@@ -69,7 +69,10 @@ void mp_trace_format_step(const struct mp_trace_step *st, char *buf, size_t len)
 		snprintf(args, sizeof(args), " %" PRIu64, st->block);
 		break;
 	case MP_T_INJECT:
-		snprintf(args, sizeof(args), " %s %d", st->point, st->err);
+		if (!strcmp(st->point, MP_INJECT_SYSRQ_CRASH))
+			snprintf(args, sizeof(args), " %s", st->point);
+		else
+			snprintf(args, sizeof(args), " %s %d", st->point, st->err);
 		break;
 	case MP_T_CHECK:
 		break;

@@ -34,7 +34,11 @@
  * blocks for MS milliseconds), workload start size=SIZE kind=4k|thp|hugetlb
  * [node=N] (a process filling SIZE bytes bound to node N with a pattern),
  * workload place FIRST-LAST (how many of its pages sit in those blocks),
- * workload verify (every byte against the pattern), workload stop. What follows "->" is what happened when the line was
+ * workload verify (every byte against the pattern), workload stop.
+ * inject sysrq-crash crashes the kernel on purpose (echo c >
+ * /proc/sysrq-trigger), only where the runner is told it runs in a
+ * throw-away guest (memplug-vm): to test the crash path and shrink --until
+ * crash. What follows "->" is what happened when the line was
  * written: it is read back for reports, never needed to replay.
  */
 #ifndef MEMPLUG_TRACE_H
@@ -43,6 +47,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#define MP_INJECT_SYSRQ_CRASH "sysrq-crash"
 
 enum mp_trace_op {
 	MP_T_ADD,

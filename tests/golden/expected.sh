@@ -192,13 +192,23 @@ expected --fresh --input "$TRACES/$G-blocks.trace" replay/$G-blocks-fail-on-leak
 	replay --allow-boot-memory --fail-on leak $G-blocks.trace
 expected --fresh --input "$TRACES/$G-blocks.trace" replay/$H-blocks $H replay $G-blocks.trace
 
+# decode-oops: the issue's vmemmap oops (80-byte struct page, D1 from a
+# --blocks file) and the real sysrq panic of Debian 6.1.
+OOPS=$top_srcdir/tests/fixtures/oops
+printf '32-33 D1\n34-35 D2\n' >"$WORK/oops-blocks"
+expected --input "$OOPS/issue13-6.12-vmemmap.log" --input "$WORK/oops-blocks" \
+	decode-oops/issue13-vmemmap - decode-oops --block-size 128M --blocks oops-blocks \
+	issue13-6.12-vmemmap.log
+expected --input "$OOPS/sysrq-panic-6.1.log" decode-oops/sysrq-panic-6.1 - \
+	decode-oops sysrq-panic-6.1.log
+
 # --help of every command, at 80 columns (argp wraps at 79 whatever
 # COLUMNS says; set so that a change to that shows here): each lists only
 # the options the command takes, and no doc string is broken by hand.
 COLUMNS=80
 export COLUMNS
 expected help/memplug - --help
-for c in run list online offline add remove restore snapshot check pages qmp replay shrink; do
+for c in run list online offline add remove restore snapshot check pages qmp replay shrink decode-oops; do
 	expected help/$c - $c --help
 done
 unset COLUMNS
