@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The vmemmap page tables walked through /proc/kcore, timed, beside reading
 # debugfs ptdump, in the same run:
 #   - kcore-walk synth: a kcore file of this machine's size (BLOCKS 128 MiB

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck source-path=SCRIPTDIR
 # A kernel crash in a memplug-vm guest, made on purpose (a trace step
 # `inject sysrq-crash`, on Debian's kernel, the last of MEMPLUG_KERNEL):

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Host side of kcore.sh on the page80 kernel: kcore-page80.pl DIR. In each
 # check's snapshot s1..s4 (and s0) the ptdump list and the kcore walk map
 # the same bytes at the same levels over the vmemmap, and the PMD the

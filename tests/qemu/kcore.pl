@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Host side of kcore.sh: kcore.pl DIR. Reads the snapshots s0..s4 the guest
 # saved (the vmemmap page tables memplug walked through /proc/kcore) and
 # checks them against what the kernel said itself: sizeof(struct page) is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The vmemmap page tables walked through /proc/kcore. On each Debian kernel
 # (KERNELS; no debugfs ptdump there), one boot with memmap_on_memory=1 and
 # 1 GiB of boot memory (eight blocks: only one sizeof(struct page) maps
