@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # contrib/matrix with -j 1 against -j 2 on this machine: the same matrix of
 # Debian kernels (MATRIX_KERNELS, default "6.1 6.12", and 7.2 when
 # memplug-vm --debian knows it), the same memplug command line (run --steps

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The LAVA test definition's script (contrib/lava/memplug.sh) against a
 # stand-in lava-test-case that records its calls, on three real runs
 # recorded in a Debian 6.12 guest (tests/fixtures/lava/record.sh): a clean

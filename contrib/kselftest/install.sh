@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Install memplug as the kselftest collection "memplug" into a kselftest
 # install tree (the folder holding run_kselftest.sh and kselftest-list.txt):
 # KSFT_INSTALL_PATH/memplug/{memplug_smoke.sh,memplug,settings} and the line

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kselftest "memplug" collection: memplug's smoke run on the machine it runs
 # on, for the kernel's run_kselftest.sh (installed by `make kselftest-install`
 # of memplug, see README.md beside this file).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug for LAVA (memplug.yaml beside this file): install memplug's
 # dependencies on a Debian image, build memplug from this repository (unless
 # one is on PATH or in $MEMPLUG), run `memplug run --ktap --json`, and report

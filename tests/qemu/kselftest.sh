@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The kselftest collection under the kernel's own runner, in a guest of each
 # Debian kernel (one boot each): run_kselftest.sh and kselftest/runner.sh
 # from Debian's linux-source-6.1 (tests/qemu/ksft-runner.sh), the collection

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # contrib/matrix over Debian's kernels and one broken "kernel" (an empty
 # file), -j 2: the two guests run at the same time and the third starts only
 # when one of them is done; the broken one is an error that stops neither
