@@ -961,10 +961,14 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 
 		if (v) {
 			r->check_free = v;
-			/* free pages wait on the per-cpu lists too: count them, or they add noise */
+			/*
+			 * free pages wait on the per-cpu lists too: count them, or
+			 * they add noise; and memplug's own memory is not the
+			 * kernel's: counted as free, its growth is no slope
+			 */
 			mp_snapshot_pcp(now, &pcp);
-			v[r->ncheck_free++] =
-				mp_counters_val(&now->vmstat, "nr_free_pages", 0) + pcp;
+			v[r->ncheck_free++] = mp_counters_val(&now->vmstat, "nr_free_pages", 0) +
+					      pcp + (now->have_own ? now->own_pages : 0);
 		}
 	}
 	if (r->timeline)
