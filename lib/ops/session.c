@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -662,10 +663,28 @@ static void say_kept(struct mp_session *s, uint64_t id, const char *zones, int e
 		what[0] ? "; in use there by kpageflags: " : "", what);
 }
 
-/* The kernel's own remedies for a refused offline: caches dropped, memory compacted. */
+/*
+ * The kernel's own remedies for a refused offline: caches dropped, the
+ * slabs they emptied given back (SLUB keeps empty slabs on its partial
+ * lists until a cache's shrink file is written), memory compacted.
+ */
 static void make_room(struct mp_session *s, unsigned ms)
 {
+	DIR *d;
+	struct dirent *de;
+
 	mp_write_str_timeout(s->root, "/proc/sys/vm/drop_caches", "3", ms, NULL);
+	d = mp_opendir(s->root, "/sys/kernel/slab");
+	while (d && (de = readdir(d))) {
+		char path[320];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%.255s/shrink", de->d_name);
+		mp_write_str_timeout(s->root, path, "1", ms, NULL);
+	}
+	if (d)
+		closedir(d);
 	mp_write_str_timeout(s->root, "/proc/sys/vm/compact_memory", "1", ms, NULL);
 }
 
