@@ -1068,7 +1068,8 @@ int mp_run_finish(struct mp_run *r)
 		mp_session_free(r->s);
 		r->s = NULL;
 	}
-	poll_kmsg(r, "end", failed > 0);
+	/* the restore's offlines may have been refused and tried again: their log is that */
+	poll_kmsg(r, "end", true);
 	if (r->base && take(r, !mp_root_is_sysroot(r->root), 5, &end) == 0) {
 		snprintf(end->step, sizeof(end->step), "end");
 		memset(&info, 0, sizeof(info));
