@@ -62,6 +62,8 @@ struct mp_session {
 	size_t norigins;
 	uint64_t *added; /* blocks that appeared through this session */
 	size_t nadded;
+	uint64_t *kept; /* blocks whose offline the kernel refused to the end of a try */
+	size_t nkept;
 };
 
 static void on_stop(int sig)
@@ -375,6 +377,7 @@ void mp_session_free(struct mp_session *s)
 	free(s->journal);
 	free(s->origins);
 	free(s->added);
+	free(s->kept);
 	free(s);
 }
 
@@ -701,6 +704,10 @@ static int offline_for_good(struct mp_session *s, uint64_t id, const char *zones
 	char path[128];
 	int r;
 
+	/* tried to the end once already in this restore (its state, then its device) */
+	for (size_t i = 0; i < s->nkept; i++)
+		if (s->kept[i] == id)
+			return -EBUSY;
 	snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", id);
 	for (;;) {
 		uint64_t spent = mp_now_ns() - t0;
@@ -717,9 +724,15 @@ static int offline_for_good(struct mp_session *s, uint64_t id, const char *zones
 			break;
 		poll(NULL, 0, 100);
 	}
-	if (r < 0 && r != -ENOENT && (r == -EBUSY || r == -ETIMEDOUT || r == -EAGAIN))
+	if (r < 0 && r != -ENOENT && (r == -EBUSY || r == -ETIMEDOUT || r == -EAGAIN)) {
+		uint64_t *nk = realloc(s->kept, (s->nkept + 1) * sizeof(*nk));
+
 		say_kept(s, id, zones, r, tries);
-	else if (r == 0 && tries > 1)
+		if (nk) {
+			s->kept = nk;
+			s->kept[s->nkept++] = id;
+		}
+	} else if (r == 0 && tries > 1)
 		mp_logf(s->log, MP_LOG_INFO,
 			"memory%" PRIu64 " went offline at try %u, caches dropped and memory "
 			"compacted before it",
