@@ -34,5 +34,5 @@ for k in $KERNELS; do
 			fail "$what: QEMU lists $(jq -c '[.return[].data.id]' "$o/after$i.qmd") as memory devices, at the start $devs0"
 		[ "$crc" = check=0 ] || fail "$what: memplug check --baseline of the start: exit ${crc#check=}: $(cat "$o/check$i.out" "$o/check$i.err")"
 	done <"$o/kills"
-	echo "$k: $(awk '{printf "%s%s %s %s %s", NR > 1 ? "; " : "", $2, $4, $5, $6}' "$o/kills")"
+	echo "$k: $(awk '{printf "%s%s %s %s %s", (NR > 1 ? "; " : ""), $2, $4, $5, $6}' "$o/kills")"
 done
