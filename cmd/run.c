@@ -402,6 +402,12 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 	struct mp_gen_dev devs[MP_GEN_MAX_DEVS + 1] = { 0 };
 	int e;
 
+	/* from the start: a signal during the checks before the run ends it cleanly */
+	e = mp_session_signals();
+	if (e < 0) {
+		mp_err("cannot install the signal handlers: %s", strerror(-e));
+		return MP_EXIT_USAGE;
+	}
 	if (argp_parse(&run_argp, argc, argv, 0, NULL, &a))
 		return MP_EXIT_USAGE;
 	run_defaults(&a);

@@ -30,7 +30,7 @@ struct mp_check_info {
 	bool free_compared;
 	int64_t free_loss; /* pages, base - now */
 	uint64_t tolerance;
-	char tolerance_src[200];
+	char tolerance_src[256];
 	char notes[512];
 	bool kmsg_compared;	     /* the kernel log since the baseline was read */
 	uint64_t kmsg_from, kmsg_to; /* sequence numbers (from, to] */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +16,9 @@
 
 #include "base/timeout.h"
 #include "ops/session.h"
+#include "sensors/kpf.h"
 #include "sensors/origin.h"
+#include "sensors/sensor.h"
 
 #define MP_RUN_DIR "/run"
 #define MP_LOCK_FILE MP_RUN_DIR "/memplug.lock"
@@ -58,6 +62,8 @@ struct mp_session {
 	size_t norigins;
 	uint64_t *added; /* blocks that appeared through this session */
 	size_t nadded;
+	uint64_t *kept; /* blocks whose offline the kernel refused to the end of a try */
+	size_t nkept;
 };
 
 static void on_stop(int sig)
@@ -371,6 +377,7 @@ void mp_session_free(struct mp_session *s)
 	free(s->journal);
 	free(s->origins);
 	free(s->added);
+	free(s->kept);
 	free(s);
 }
 
@@ -623,6 +630,116 @@ static enum mp_target restore_target(const struct mp_journal_entry *e)
  * (logged; it stays in the journal).
  */
 
+/*
+ * What the kernel keeps in a block it would not offline: its pages by
+ * kpageflags class, those that are neither free nor without a memmap.
+ */
+static void say_kept(struct mp_session *s, uint64_t id, const char *zones, int err, unsigned tries)
+{
+	static const enum mp_kpf_class in_use[] = { MP_KPC_SLAB,     MP_KPC_LRU,   MP_KPC_MEMMAP,
+						    MP_KPC_RESERVED, MP_KPC_OTHER, MP_KPC_HWPOISON,
+						    MP_KPC_OFFLINE };
+	struct mp_kpf_request rq = { 0 };
+	struct mp_avail av;
+	char what[256] = "";
+	size_t len = 0;
+	uint64_t bs;
+
+	if (mp_block_size(s->root, &bs, NULL, 0) == 0) {
+		rq.first_pfn = id * (bs / mp_page_size());
+		rq.npages = bs / mp_page_size();
+		if (mp_kpf_read(s->root, &rq, 1, false, 1, &av) < 0 || rq.err < 0)
+			rq.sum.seen = 0;
+	}
+	for (size_t i = 0; rq.sum.seen && i < ARRAY_SIZE(in_use) && len < sizeof(what); i++)
+		if (rq.sum.cls[in_use[i]])
+			len += (size_t)snprintf(what + len, sizeof(what) - len, "%s%" PRIu64 " %s",
+						len ? ", " : "", rq.sum.cls[in_use[i]],
+						mp_kpf_class_name(in_use[i]));
+	if (rq.sum.seen && rq.sum.bits[KPF_PGTABLE] && len < sizeof(what))
+		snprintf(what + len, sizeof(what) - len, " (%" PRIu64 " of them page tables)",
+			 rq.sum.bits[KPF_PGTABLE]);
+	mp_logf(s->log, MP_LOG_ERR,
+		"memory%" PRIu64 " stays online%s%s: the kernel keeps pages there it will not move "
+		"(%s after %u tries, caches dropped and memory compacted before each)%s%s",
+		id, zones[0] ? " in " : "", zones, strerror(-err), tries,
+		what[0] ? "; in use there by kpageflags: " : "", what);
+}
+
+/*
+ * The kernel's own remedies for a refused offline: caches dropped, the
+ * slabs they emptied given back (SLUB keeps empty slabs on its partial
+ * lists until a cache's shrink file is written), memory compacted.
+ */
+static void make_room(struct mp_session *s, unsigned ms)
+{
+	DIR *d;
+	struct dirent *de;
+
+	mp_write_str_timeout(s->root, "/proc/sys/vm/drop_caches", "3", ms, NULL);
+	d = mp_opendir(s->root, "/sys/kernel/slab");
+	while (d && (de = readdir(d))) {
+		char path[320];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%.255s/shrink", de->d_name);
+		mp_write_str_timeout(s->root, path, "1", ms, NULL);
+	}
+	if (d)
+		closedir(d);
+	mp_write_str_timeout(s->root, "/proc/sys/vm/compact_memory", "1", ms, NULL);
+}
+
+/*
+ * Offline block id to put it back: a refusal (EBUSY, a migration that does
+ * not end) tried again after make_room() until the session's timeout, each
+ * try bounded by what is left of it. 0, or -errno with the kept pages said.
+ */
+static int offline_for_good(struct mp_session *s, uint64_t id, const char *zones)
+{
+	uint64_t total = (uint64_t)(s->opts.timeout_ms ? s->opts.timeout_ms : 60000) * 1000000ULL;
+	uint64_t t0 = mp_now_ns();
+	unsigned tries = 0;
+	char path[128];
+	int r;
+
+	/* tried to the end once already in this restore (its state, then its device) */
+	for (size_t i = 0; i < s->nkept; i++)
+		if (s->kept[i] == id)
+			return -EBUSY;
+	snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", id);
+	for (;;) {
+		uint64_t spent = mp_now_ns() - t0;
+		unsigned left = spent < total ? (unsigned)((total - spent) / 1000000ULL) : 0;
+
+		if (tries)
+			make_room(s, left < 2000 ? left + 1 : 2000);
+		r = mp_write_str_timeout(s->root, path, "offline", left < 10000 ? left + 1 : 10000,
+					 NULL);
+		tries++;
+		if (r == 0 || (r != -EBUSY && r != -ETIMEDOUT && r != -EAGAIN && r != -EINTR))
+			break;
+		if (mp_now_ns() - t0 >= total)
+			break;
+		poll(NULL, 0, 100);
+	}
+	if (r < 0 && r != -ENOENT && (r == -EBUSY || r == -ETIMEDOUT || r == -EAGAIN)) {
+		uint64_t *nk = realloc(s->kept, (s->nkept + 1) * sizeof(*nk));
+
+		say_kept(s, id, zones, r, tries);
+		if (nk) {
+			s->kept = nk;
+			s->kept[s->nkept++] = id;
+		}
+	} else if (r == 0 && tries > 1)
+		mp_logf(s->log, MP_LOG_INFO,
+			"memory%" PRIu64 " went offline at try %u, caches dropped and memory "
+			"compacted before it",
+			id, tries);
+	return r;
+}
+
 /* A block's state and zone, written back unless it is so already or gone. */
 static int undo_state(struct mp_session *s, const struct mp_journal_entry *e)
 {
@@ -644,7 +761,13 @@ static int undo_state(struct mp_session *s, const struct mp_journal_entry *e)
 	if (reached(t, now) && (!is_online(t) || zone_ok(t, zones)))
 		return 0;
 	snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/state", e->block);
-	r = mp_write_str_timeout(s->root, path, mp_target_name(t), s->opts.timeout_ms, NULL);
+	if (t == MP_OFFLINE)
+		r = offline_for_good(s, e->block, zones);
+	else
+		r = mp_write_str_timeout(s->root, path, mp_target_name(t), s->opts.timeout_ms,
+					 NULL);
+	if (r == -ENOENT)
+		return 0; /* gone with its device meanwhile */
 	if (r < 0) {
 		mp_logf(s->log, MP_LOG_ERR, "could not restore memory%" PRIu64 " to %s: %s",
 			e->block, mp_target_name(t), strerror(-r));
@@ -655,13 +778,26 @@ static int undo_state(struct mp_session *s, const struct mp_journal_entry *e)
 	return 0;
 }
 
-/* A device the session added: removed again. */
+/*
+ * A device the session added: removed again, its blocks that are online
+ * (the kernel's auto-onlining, a change not journaled) offlined first as a
+ * restore does it: the eject offlines each block only once.
+ */
 static int undo_device(struct mp_session *s, const struct mp_journal_entry *e)
 {
-	char why[200] = "";
-	int r = s->opts.remove_device
-			? s->opts.remove_device(s->opts.userdata, &e->dev, why, sizeof(why))
-			: -ENOTSUP;
+	char why[200] = "", zones[MP_ZONES_LEN];
+	uint64_t bs;
+	enum mp_state now;
+	int r;
+
+	if (e->dev.size && mp_block_size(s->root, &bs, NULL, 0) == 0)
+		for (uint64_t b = e->dev.addr / bs; b <= (e->dev.addr + e->dev.size - 1) / bs; b++)
+			if (read_state(s, b, &now, zones, sizeof(zones)) == 0 &&
+			    now == MP_STATE_ONLINE && offline_for_good(s, b, zones) < 0)
+				return -EBUSY; /* said; removing would fail the same way */
+	r = s->opts.remove_device
+		    ? s->opts.remove_device(s->opts.userdata, &e->dev, why, sizeof(why))
+		    : -ENOTSUP;
 
 	if (r < 0) {
 		mp_logf(s->log, MP_LOG_ERR, "could not remove %s device %s: %s", e->dev.backend,

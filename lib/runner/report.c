@@ -86,6 +86,7 @@ int mp_report_print_text(const struct mp_report *rep, FILE *f)
 	const struct mp_op_stats *st = mp_run_stats(rep->run);
 	unsigned steps = 0;
 	size_t real = real_findings(fi, 0, fi->n), injected = 0, refused = 0;
+	int kept = mp_run_restore_failed(rep->run);
 
 	for (size_t i = 0; i < fi->n; i++) {
 		injected += fi->v[i].kind == MP_FIND_INJECTED;
@@ -119,6 +120,14 @@ int mp_report_print_text(const struct mp_report *rep, FILE *f)
 	if (refused)
 		fprintf(f, "notes: %zu kernel log line%s of refused offlines\n", refused,
 			refused == 1 ? "" : "s");
+	if (!real && kept) {
+		/* not clean: the machine is not as the run found it (exit 3, man page) */
+		fprintf(f,
+			"result: kept: the kernel would not give back memory onlined to a "
+			"kernel zone (%d change%s not undone, said above)\n",
+			kept, kept == 1 ? "" : "s");
+		return MP_EXIT_PARTIAL;
+	}
 	fprintf(f, "result: %s\n", real ? "FINDINGS" : "clean");
 	return real ? MP_EXIT_FINDINGS : MP_EXIT_OK;
 }
@@ -217,7 +226,11 @@ int mp_report_write_json(const struct mp_report *rep, const char *path)
 	}
 	json_object_object_add(o, "operations", ops);
 	json_object_object_add(o, "findings", mp_findings_to_json(fi));
-	json_object_object_add(o, "result", json_object_new_string(real ? "findings" : "clean"));
+	json_object_object_add(o, "result",
+			       json_object_new_string(real ? "findings"
+						      : rep->run && mp_run_restore_failed(rep->run)
+							      ? "kept"
+							      : "clean"));
 	r = json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 	json_object_put(o);
 	return r < 0 ? -EIO : 0;

@@ -976,10 +976,14 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 
 		if (v) {
 			r->check_free = v;
-			/* free pages wait on the per-cpu lists too: count them, or they add noise */
+			/*
+			 * free pages wait on the per-cpu lists too: count them, or
+			 * they add noise; and memplug's own memory is not the
+			 * kernel's: counted as free, its growth is no slope
+			 */
 			mp_snapshot_pcp(now, &pcp);
-			v[r->ncheck_free++] =
-				mp_counters_val(&now->vmstat, "nr_free_pages", 0) + pcp;
+			v[r->ncheck_free++] = mp_counters_val(&now->vmstat, "nr_free_pages", 0) +
+					      pcp + (now->have_own ? now->own_pages : 0);
 		}
 	}
 	if (r->timeline)
@@ -1097,7 +1101,8 @@ int mp_run_finish(struct mp_run *r)
 		mp_session_free(r->s);
 		r->s = NULL;
 	}
-	poll_kmsg(r, "end", failed > 0);
+	/* the restore's offlines may have been refused and tried again: their log is that */
+	poll_kmsg(r, "end", true);
 	if (r->base && take(r, !mp_root_is_sysroot(r->root), 5, &end) == 0) {
 		snprintf(end->step, sizeof(end->step), "end");
 		memset(&info, 0, sizeof(info));

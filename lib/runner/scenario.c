@@ -158,7 +158,16 @@ static int end_cycle(struct mp_gen *g, struct mp_trace_step *st, unsigned phase)
 	return 0;
 }
 
-static const enum mp_trace_op onlines[] = { MP_T_ONLINE, MP_T_ONLINE_KERNEL, MP_T_ONLINE_MOVABLE };
+/* Whether a plain "online" of block b goes to ZONE_MOVABLE: valid_zones lists the kernel's choice first. */
+static bool default_movable(const struct mp_gen *g, uint64_t b)
+{
+	char path[96], buf[64];
+
+	snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64 "/valid_zones", b);
+	if (mp_read_str(g->root, path, buf, sizeof(buf)) < 0)
+		return false;
+	return !strncmp(buf, "Movable", 7) && (!buf[7] || buf[7] == ' ' || buf[7] == '\n');
+}
 
 /* random: a weighted mix of everything. */
 static int gen_random(struct mp_gen *g, struct mp_trace_step *st)
@@ -204,14 +213,16 @@ static int gen_random(struct mp_gen *g, struct mp_trace_step *st)
 	x -= w_rm;
 	if (x < w_on) {
 		/*
-		 * Mostly movable: memory onlined to a kernel zone may take
-		 * unmovable pages and never come back, which ends what a run
-		 * can do with it.
+		 * Movable only: memory onlined to a kernel zone takes unmovable
+		 * pages (slab, page tables) the kernel does not promise to give
+		 * back, and the run must end as it began; the zones scenario
+		 * onlines kernel memory on purpose. Now and then a plain
+		 * "online", where the kernel's choice for the block is Movable.
 		 */
-		uint64_t z = mp_gen_rand(g, 10);
+		uint64_t z = mp_gen_rand(g, 10), b = off[mp_gen_rand(g, noff)];
 
-		set_block(st, z < 8 ? MP_T_ONLINE_MOVABLE : onlines[z - 8],
-			  off[mp_gen_rand(g, noff)]);
+		set_block(st, z >= 8 && default_movable(g, b) ? MP_T_ONLINE : MP_T_ONLINE_MOVABLE,
+			  b);
 		return 0;
 	}
 	x -= w_on;

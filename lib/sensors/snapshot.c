@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -215,6 +216,64 @@ static int read_free(struct mp_root *root, const struct mp_snap_opts *o, struct 
 			return r;
 		set_free_reading(s, mp_counters_val(&s->vmstat, "nr_free_pages", 0));
 	}
+	return 0;
+}
+
+/* Resident anonymous and shmem memory and page tables of one process, in kB. */
+static int own_kb(const struct mp_root *root, const char *pid, uint64_t *kb)
+{
+	static const char *const keys[] = { "RssAnon", "RssShmem", "VmPTE" };
+	_cleanup_(mp_counters_clear) struct mp_counters c = { .node = -1 };
+	_cleanup_free_ char *buf = NULL;
+	char path[96];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	n = mp_read_all(root, path, &buf);
+	if (n < 0)
+		return (int)n;
+	if (mp_meminfo_parse(buf, (size_t)n, &c) < 0)
+		return -EBADMSG;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		uint64_t v;
+
+		if (mp_counters_get(&c, keys[i], &v) < 0)
+			return -ENODATA;
+		*kb += v;
+	}
+	return 0;
+}
+
+/*
+ * memplug's own footprint, in pages: its process and the children of each
+ * of its threads (a workload). -errno when its own status cannot be read.
+ */
+static int read_own(const struct mp_root *root, uint64_t page_size, uint64_t *pages)
+{
+	DIR *d = mp_opendir(root, "/proc/self/task");
+	struct dirent *de;
+	uint64_t kb = 0;
+	int r = own_kb(root, "self", &kb);
+
+	if (r < 0 || !d) {
+		if (d)
+			closedir(d);
+		return r < 0 ? r : -errno;
+	}
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *kids = NULL;
+		char path[96], *save = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.20s/children", de->d_name);
+		if (mp_read_all(root, path, &kids) < 0)
+			continue;
+		for (char *k = strtok_r(kids, " \n", &save); k; k = strtok_r(NULL, " \n", &save))
+			own_kb(root, k, &kb); /* one that just ended has nothing left */
+	}
+	closedir(d);
+	*pages = kb * 1024 / page_size;
 	return 0;
 }
 
@@ -444,7 +503,8 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 		     struct mp_snapshot **out)
 {
 	_cleanup_snapshot_ struct mp_snapshot *s = snap_new();
-	int r;
+	uint64_t p0 = 0, p1 = 0;
+	int r, own0;
 
 	if (!s)
 		return -ENOMEM;
@@ -457,8 +517,14 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 		return failed(o, "/proc/meminfo", r);
 	if ((r = mp_zoneinfo_read(root, &s->zones)) < 0)
 		return failed(o, "/proc/zoneinfo", r);
+	/* memplug's own memory around the free-page readings: the mean of before and after */
+	own0 = mp_root_is_sysroot(root) ? -ENOENT : read_own(root, s->page_size, &p0);
 	if ((r = read_free(root, o, s)) < 0)
 		return failed(o, "/proc/vmstat", r);
+	if (own0 == 0 && read_own(root, s->page_size, &p1) == 0) {
+		s->have_own = true;
+		s->own_pages = (p0 + p1) / 2;
+	}
 	/* the log last, so that it covers every reading above */
 	if ((r = read_kpf(root, o, s)) < 0 || (r = read_pt(root, o, log, s)) < 0 ||
 	    (r = read_kmsg(root, o, s)) < 0)

@@ -44,6 +44,14 @@ struct mp_snapshot {
 	/* nr_free_pages over repeated readings */
 	unsigned nreadings;
 	uint64_t free_min, free_max, free_mean;
+	/*
+	 * memplug's own memory while those readings were taken: the resident
+	 * anonymous and shmem pages and the page tables of its process and
+	 * its children (/proc/PID/status), which the kernel counts as used
+	 * like any other; live readings only (not saved with a snapshot)
+	 */
+	bool have_own;
+	uint64_t own_pages;
 	bool settled;
 	char settle_note[128];
 };
