@@ -312,9 +312,9 @@ static int add_row(const struct list_args *a, const struct mp_memory *mem,
 							       : mp_state_name(b->state);
 			break;
 		case COL_REMOVABLE:
+			/* libsmartcols' JSON boolean reads "yes"/"no" (n/N/0: false) */
 			if (b->state == MP_STATE_ONLINE && b->removable >= 0)
-				s = a->json ? (b->removable ? "true" : "false")
-					    : (b->removable ? "yes" : "no");
+				s = b->removable ? "yes" : "no";
 			else if (!a->json)
 				s = b->state == MP_STATE_ONLINE ? "-" : "";
 			break;
@@ -348,8 +348,6 @@ static int add_row(const struct list_args *a, const struct mp_memory *mem,
 		case COL_MEMMAP:
 			if (b->memmap == MP_MEMMAP_UNKNOWN)
 				s = unknown(a);
-			else if (a->json)
-				s = b->memmap == MP_MEMMAP_SELF ? "true" : "false";
 			else
 				s = b->memmap == MP_MEMMAP_SELF ? "yes" : "no";
 			break;
