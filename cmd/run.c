@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -238,6 +239,25 @@ static void run_defaults(struct run_args *a)
 }
 
 /*
+ * Why the run cannot start, on stderr; with --ktap a skip (status 4) is
+ * also a KTAP document on stdout that says it: the header, a plan of one
+ * and "ok 1 run # SKIP reason". Returns status.
+ */
+_printf_(3, 4) static int refuse(const struct run_args *a, int status, const char *fmt, ...)
+{
+	char why[700];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	mp_err("%s", why);
+	if (a->ktap && status == MP_EXIT_SKIP)
+		printf("KTAP version 1\n1..1\nok 1 run # SKIP %s\n", why);
+	return status;
+}
+
+/*
  * What the scenarios need, said before anything changes: the error
  * injection for inject, a --size of whole blocks, a backend that works here
  * when they add memory. Returns an exit status or 0.
@@ -250,12 +270,11 @@ static int preflight(struct run_args *a, struct mp_root *root)
 	int e;
 
 	for (size_t i = 0; i < a->nscenarios; i++)
-		if (!strcmp(a->scenarios[i], "inject") && !inject_available(root)) {
-			mp_err("scenario inject needs memory notifier error injection "
-			       "(CONFIG_MEMORY_NOTIFIER_ERROR_INJECT, module "
-			       "memory-notifier-error-inject, debugfs mounted)");
-			return a->nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE;
-		}
+		if (!strcmp(a->scenarios[i], "inject") && !inject_available(root))
+			return refuse(a, a->nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE,
+				      "scenario inject needs memory notifier error injection "
+				      "(CONFIG_MEMORY_NOTIFIER_ERROR_INJECT, module "
+				      "memory-notifier-error-inject, debugfs mounted)");
 	/* none: the runner says why */
 	if (mp_block_size(root, &bs, NULL, 0) < 0)
 		return 0;
@@ -271,11 +290,12 @@ static int preflight(struct run_args *a, struct mp_root *root)
 			    (int)(a->opts.timeout_ms ? a->opts.timeout_ms : 60000));
 	if (e < 0 && !be.ops)
 		return 0;
-	if (e < 0) {
-		mp_err("backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS alone)",
-		       be.ops->name, be.why);
-		return !a->target && (e == -ENODEV || e == -ENOENT) ? MP_EXIT_SKIP : MP_EXIT_USAGE;
-	}
+	if (e < 0)
+		return refuse(
+			a,
+			!a->target && (e == -ENODEV || e == -ENOENT) ? MP_EXIT_SKIP : MP_EXIT_USAGE,
+			"backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS alone)",
+			be.ops->name, be.why);
 	mp_backend_close(&be);
 	return 0;
 }
@@ -299,10 +319,8 @@ static int run_start(struct run_args *a, struct mp_root *root, struct mp_run **r
 
 	snprintf(ro.header.scenario, sizeof(ro.header.scenario), "%s", a->scenarios[0]);
 	e = mp_run_new(root, &a->ctx->log, &ro, r, why, sizeof(why));
-	if (e < 0) {
-		mp_err("%s", why);
-		return e == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE;
-	}
+	if (e < 0)
+		return refuse(a, e == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE, "%s", why);
 	return 0;
 }
 

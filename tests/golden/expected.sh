@@ -163,11 +163,13 @@ expected --input "$WORK/$G.json" check/$K-baseline-$G $K check --readings 1 --ba
 expected --input "$WORK/$G.json" --file next.json check/$K-baseline-$G-json-output $K \
 	check --readings 1 -J --baseline $G.json --step after-reboot -o next.json
 
-# run on a tree: without a backend that can add (skip, 4); on the blocks
+# run on a tree: without a backend that can add (skip, 4; with --ktap a
+# KTAP document that says so); on the blocks
 # there (--max-devices 0): the summary, --json, the trace and timeline.csv,
 # --ktap. A tree keeps the word written to a state file ("online_movable"),
 # which reads back as no state: those are state findings, today's answer.
 expected --fresh run/$G-no-backend $G run --seed 7 --steps 5 --dir run
+expected --fresh run/$G-no-backend-ktap $G run --seed 7 --steps 5 --dir run --ktap
 expected --fresh run/$G-inject $G run -S inject --seed 7 --steps 5 --dir run
 expected --fresh --file report.json --file run/trace --file run/timeline.csv run/$G-blocks $G \
 	run --seed 7 --steps 30 --max-devices 0 --allow-boot-memory --dir run --json report.json 36-39
