@@ -505,6 +505,12 @@ int cmd_list(struct mp_ctx *ctx, int argc, char **argv)
 		r = MP_EXIT_USAGE;
 		goto out;
 	}
+	/* as a block number that is not there: said, and no empty table */
+	if (!nsel && !mp_selector_empty(&a.sel)) {
+		mp_err("no memory block matches the selection");
+		r = MP_EXIT_USAGE;
+		goto out;
+	}
 	/* blocks that could not be read were named on stderr already */
 	for (ssize_t i = 0, k = 0; i < nsel; i++) {
 		const struct mp_block *b = sel[i];

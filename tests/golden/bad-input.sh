@@ -134,6 +134,14 @@ rm -rf "$T/proc/iomem" "$T/run"
 # this machine's own /proc).
 expect 2 pages x
 expect 2 pages --nosuch
+expect 2 pages 99999
+expect 2 pages node:9
+expect 2 pages zone:bogus
+expect 2 pages state:bogus
+expect 2 pages 512M
+expect 2 list node:9
+expect 2 list zone:bogus
+expect 2 list state:bogus
 expect 2 snapshot --readings x
 expect 2 snapshot extra
 expect 2 check extra

@@ -124,19 +124,29 @@ expected list/$G-offline-json $G list -J -b -o RANGE,SIZE,BLOCK,STATE state:offl
 expected list/$G-range $G list --blocks 0x100000000-0x11fffffff
 expected list/$G-blocks-list $G list --blocks -o BLOCK,STATE,ZONES 2,33-34,memory39
 expected list/$G-no-block $G list 99999
+expected list/$G-no-node $G list node:9
+expected list/$G-no-zone $G list zone:bogus
+expected list/$G-bad-selector $G list node:x
 expected list/$G-bad-column $G list -o RANGE,NOSUCH
 expected list/$G-bad-summary $G list --summary=sometimes
 expected list/$G-unaligned $G list 0x100000000-0x100000fff
 
-# pages: the tree with page flags in every shape; a block that is gone; a
-# node filter; a tree without /proc/kpageflags.
+# pages: the tree with page flags in every shape; a block never there (past
+# the end of /proc/kpageflags, exit 2 as list); every selector form, an empty
+# selection and a malformed one; a tree without /proc/kpageflags.
 expected pages/$K $K pages
 expected pages/$K-json $K pages -J
 expected pages/$K-count-flags $K pages -c -f
 expected pages/$K-raw-dimms $K pages -r -n 32-39
 expected pages/$K-json-count-flags-36 $K pages -J -c -f 36
-expected pages/$K-absent-40 $K pages 40
 expected pages/$K-selector $K pages node:1
+expected pages/$K-state $K pages -n state:offline
+expected pages/$K-zone $K pages -n zone:Movable
+expected pages/$K-range $K pages -n 0x100000000-0x10fffffff
+expected pages/$K-size $K pages 3M
+expected pages/$K-no-block $K pages 99999
+expected pages/$K-no-node $K pages node:9
+expected pages/$K-bad-selector $K pages state:bogus
 expected pages/$G $G pages
 
 # snapshot and check: the text and the JSON on every tree (one nr_free_pages
