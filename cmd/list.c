@@ -96,15 +96,15 @@ static int parse_columns(struct argp_state *state, const char *list, int *ids, s
 	const char *p = list;
 
 	if (!*p)
-		argp_error(state, "empty column list");
+		mp_usage(state, "empty column list");
 	while (*p) {
 		size_t len = strcspn(p, ",");
 		int id = column_id(p, len);
 
 		if (id < 0)
-			argp_error(state, "unknown column: %.*s", (int)len, p);
+			mp_usage(state, "unknown column: %.*s", (int)len, p);
 		if (*n >= max)
-			argp_error(state, "too many columns (at most %zu)", max);
+			mp_usage(state, "too many columns (at most %zu)", max);
 		ids[(*n)++] = id;
 		p += len;
 		if (*p == ',')
@@ -189,8 +189,8 @@ static error_t list_parse(int key, char *arg, struct argp_state *state)
 		memset(a->split, 0, sizeof(a->split));
 		for (size_t i = 0; i < n; i++) {
 			if (!coldescs[ids[i]].split)
-				argp_error(state, "ranges cannot be split by %s",
-					   coldescs[ids[i]].name);
+				mp_usage(state, "ranges cannot be split by %s",
+					 coldescs[ids[i]].name);
 			a->split[ids[i]] = true;
 		}
 		a->split_given = true;
@@ -203,17 +203,17 @@ static error_t list_parse(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "never"))
 			a->summary = SUMMARY_NEVER;
 		else
-			argp_error(state, "--summary takes always, only or never, not \"%s\"", arg);
+			mp_usage(state, "--summary takes always, only or never, not \"%s\"", arg);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
-			argp_error(state, "%s", err);
+			mp_usage(state, "%s", err);
 		return 0;
 	case ARGP_KEY_END:
 		if (a->json && a->raw)
-			argp_error(state, "--json and --raw exclude each other");
+			mp_usage(state, "--json and --raw exclude each other");
 		if (a->json && a->summary == SUMMARY_ALWAYS)
-			argp_error(state, "with --json, --summary=only prints the summary as JSON");
+			mp_usage(state, "with --json, --summary=only prints the summary as JSON");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

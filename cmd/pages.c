@@ -59,11 +59,11 @@ static error_t pages_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case ARGP_KEY_ARG:
 		if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
-			argp_error(state, "%s", err);
+			mp_usage(state, "%s", err);
 		return 0;
 	case ARGP_KEY_END:
 		if (a->json && a->raw)
-			argp_error(state, "--json and --raw exclude each other");
+			mp_usage(state, "--json and --raw exclude each other");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -152,7 +152,7 @@ expected pages/$G $G pages
 # snapshot and check: the text and the JSON on every tree (one nr_free_pages
 # reading where the number of readings is not the point); snapshot -o; check
 # against a snapshot of the same tree, and of the other recording of the
-# same guest (another boot), and -o.
+# same guest (another tree: refused; compared with --force), and --save.
 for c in snapshot check; do
 	expected $c/$G $G $c
 	for t in $G1 $H $K; do
@@ -162,16 +162,22 @@ for c in snapshot check; do
 		expected $c/$t-json $t $c --readings 1 -J
 	done
 done
-expected --file snap.json snapshot/$K-output $K snapshot --readings 2 -o snap.json
+expected --file snap.json snapshot/$K-output $K snapshot --readings 2 --save snap.json
 for t in $K $G; do
-	"$MEMPLUG" -s "$WORK/trees/$t" snapshot --readings 1 -o "$WORK/$t.json" >/dev/null 2>"$WORK/err" ||
-		fail "the baseline of $t: $(cat "$WORK/err")"
+	(cd "$WORK/trees" && "$MEMPLUG" -s "$t" snapshot --readings 1 --save "$WORK/$t.json") \
+		>/dev/null 2>"$WORK/err" || fail "the baseline of $t: $(cat "$WORK/err")"
 done
 expected --input "$WORK/$K.json" check/$K-baseline-self $K check --readings 1 --baseline $K.json
 expected --input "$WORK/$K.json" check/$K-baseline-self-json $K check --readings 1 -J --baseline $K.json
-expected --input "$WORK/$G.json" check/$K-baseline-$G $K check --readings 1 --baseline $G.json
+expected --input "$WORK/$G.json" check/$K-baseline-$G-refused $K check --readings 1 --baseline $G.json
+expected --input "$WORK/$G.json" check/$K-baseline-$G $K check --readings 1 --force --baseline $G.json
 expected --input "$WORK/$G.json" --file next.json check/$K-baseline-$G-json-output $K \
-	check --readings 1 -J --baseline $G.json --step after-reboot -o next.json
+	check --readings 1 -J --force --baseline $G.json --step after-reboot -w next.json
+
+# online: --zone in chmem's spelling and any case (the plan only).
+expected --fresh online/$G-zone-Movable $G online --zone Movable --dry-run 36
+expected --fresh online/$G-zone-NORMAL $G online --zone NORMAL --dry-run 36-37
+expected online/$G-zone-Device $G online --zone Device 36
 
 # run on a tree: without a backend that can add (skip, 4; with --ktap a
 # KTAP document that says so); on the blocks
@@ -180,7 +186,7 @@ expected --input "$WORK/$G.json" --file next.json check/$K-baseline-$G-json-outp
 # which reads back as no state: those are state findings, today's answer.
 expected --fresh run/$G-no-backend $G run --seed 7 --steps 5 --dir run
 expected --fresh run/$G-no-backend-ktap $G run --seed 7 --steps 5 --dir run --ktap
-expected --fresh run/$G-inject $G run -S inject --seed 7 --steps 5 --dir run
+expected --fresh run/$G-inject $G run --scenario inject --seed 7 --steps 5 --dir run
 expected --fresh --file report.json --file run/trace --file run/timeline.csv run/$G-blocks $G \
 	run --seed 7 --steps 30 --max-devices 0 --allow-boot-memory --dir run --json report.json 36-39
 expected --fresh run/$G-blocks-ktap $G \
@@ -208,6 +214,11 @@ expected help/memplug - --help
 for c in list pages snapshot check run replay; do
 	expected help/$c - $c --help
 done
+# -h as --help, and memplug help [COMMAND], as lsmem, chmem and daxctl.
+expected help/memplug-h - -h
+expected help/list-h - list -h
+expected help/help - help
+expected help/help-pages - help pages
 
 wait
 [ -z "$(cut -f1 "$WORK/cases" | sort | uniq -d)" ] ||
