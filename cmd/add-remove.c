@@ -325,9 +325,10 @@ static void lacking(struct mp_block *const *v, size_t nv, uint64_t first, uint64
 
 /*
  * The devices to remove, in *out (pointers into devs): --device
- * ID, or every device holding a block named, each of which must have all
- * its blocks named (a range that cuts a device is refused, with the device
- * and the blocks it lacks). Returns an exit status or 0.
+ * ID, the device holding the one block named, or every device holding a
+ * block named, each of which must have all its blocks named (a range that
+ * cuts a device is refused, with the device and the blocks it lacks).
+ * Returns an exit status or 0.
  */
 static int find_devices(struct dev_args *a, const struct mp_memory *mem,
 			const struct mp_device *devs, size_t n, uint64_t bs,
@@ -376,8 +377,9 @@ static int find_devices(struct dev_args *a, const struct mp_memory *mem,
 			any = v[i]->id >= first && v[i]->id <= last;
 		if (!any)
 			continue;
+		/* one block names the device that holds it; a range must not cut one */
 		lacking(v, (size_t)nv, first, last, lack, sizeof(lack));
-		if (lack[0]) {
+		if (lack[0] && nv > 1) {
 			mp_err("the blocks named cut %s %s (memory%" PRIu64 "-%" PRIu64
 			       "): %s not named; a device goes whole",
 			       mp_dev_type_name(devs[k].type), devs[k].id, first, last, lack);
