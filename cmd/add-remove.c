@@ -81,7 +81,7 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_BACKEND:
 		if (!mp_backend_find(arg))
-			argp_error(state, "unknown backend \"%s\" (qmp, acpi, dax, probe)", arg);
+			mp_usage(state, "unknown backend \"%s\" (qmp, acpi, dax, probe)", arg);
 		a->backend = arg;
 		return 0;
 	case OPT_QMP:
@@ -93,30 +93,23 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "virtio-mem"))
 			a->add.type = MP_DEV_VIRTIO_MEM;
 		else
-			argp_error(state, "--type takes dimm or virtio-mem, not \"%s\"", arg);
+			mp_usage(state, "--type takes dimm or virtio-mem, not \"%s\"", arg);
 		return 0;
 	case OPT_ADDR:
 		if (mp_parse_u64(arg, 0, &v) < 0)
-			argp_error(state, "--addr takes an address such as 0x100000000, not \"%s\"",
-				   arg);
+			mp_usage(state, "--addr takes an address such as 0x100000000, not \"%s\"",
+				 arg);
 		a->add.addr = v;
 		return 0;
 	case OPT_NODE:
 		if (mp_parse_u64(arg, 10, &v) < 0 || v > 1024)
-			argp_error(state, "--node takes a node number, not \"%s\"", arg);
+			mp_usage(state, "--node takes a node number, not \"%s\"", arg);
 		a->add.node = (int)v;
 		return 0;
 	case OPT_ONLINE:
 		a->have_online = true;
-		if (!strcmp(arg, "auto"))
-			a->online = MP_ONLINE;
-		else if (!strcmp(arg, "kernel"))
-			a->online = MP_ONLINE_KERNEL;
-		else if (!strcmp(arg, "movable"))
-			a->online = MP_ONLINE_MOVABLE;
-		else
-			argp_error(state, "--online takes auto, kernel or movable, not \"%s\"",
-				   arg);
+		if (mp_parse_zone(arg, &a->online) < 0)
+			mp_usage(state, "--online takes " MP_ZONE_WORDS ", not \"%s\"", arg);
 		return 0;
 	case OPT_DEVICE:
 		a->device = arg;
@@ -125,27 +118,27 @@ static error_t dev_parse(int key, char *arg, struct argp_state *state)
 		if (!strcmp(arg, "yes") || !strcmp(arg, "no"))
 			a->add.memmap_on_memory = !strcmp(arg, "yes");
 		else
-			argp_error(state, "--memmap-on-memory takes yes or no, not \"%s\"", arg);
+			mp_usage(state, "--memmap-on-memory takes yes or no, not \"%s\"", arg);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (a->remove) {
 			if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
-				argp_error(state, "%s", err);
+				mp_usage(state, "%s", err);
 			return 0;
 		}
 		if (a->size)
-			argp_error(state, "one SIZE only");
+			mp_usage(state, "one SIZE only");
 		if (mp_parse_size(arg, &a->size) < 0 || !a->size)
-			argp_error(state, "\"%s\" is not a size (256M, 1G)", arg);
+			mp_usage(state, "\"%s\" is not a size (256M, 1G)", arg);
 		return 0;
 	case ARGP_KEY_END:
 		/* a dax instance has its own size */
 		if (!a->remove && !a->size && !(a->backend && !strcmp(a->backend, "dax")))
-			argp_error(state, "how much? (SIZE such as 256M)");
+			mp_usage(state, "how much? (SIZE such as 256M)");
 		if (a->add.memmap_on_memory >= 0 && !(a->backend && !strcmp(a->backend, "dax")))
-			argp_error(state, "--memmap-on-memory is for --backend dax");
+			mp_usage(state, "--memmap-on-memory is for --backend dax");
 		if (a->remove && !a->device && !a->sel.nranges && !a->sel.nphys)
-			argp_error(state, "which memory? (--device ID, or the blocks: 32-33)");
+			mp_usage(state, "which memory? (--device ID, or the blocks: 32-33)");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -304,51 +297,96 @@ static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)
 	return change_end(a, s, a->have_online ? online_blocks(a, s, c.first, c.last) : MP_EXIT_OK);
 }
 
+/* "memory34-35, memory38": the blocks of [first, last] that the selection lacks */
+static void lacking(struct mp_block *const *v, size_t nv, uint64_t first, uint64_t last, char *buf,
+		    size_t len)
+{
+	size_t n = 0, k = 0;
+
+	buf[0] = '\0';
+	for (uint64_t b = first; b <= last; b++) {
+		uint64_t e = b;
+
+		while (k < nv && v[k]->id < b)
+			k++;
+		if (k < nv && v[k]->id == b)
+			continue;
+		while (e < last && !(k < nv && v[k]->id == e + 1))
+			e++;
+		if (e == b)
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%smemory%" PRIu64,
+					      n ? ", " : "", b);
+		else
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
+					      "%smemory%" PRIu64 "-%" PRIu64, n ? ", " : "", b, e);
+		b = e;
+	}
+}
+
 /*
- * The device to remove: --device ID, or the one holding the blocks named,
- * all of them in that one device. Returns an exit status or 0.
+ * The devices to remove, in *out (pointers into devs): --device
+ * ID, the device holding the one block named, or every device holding a
+ * block named, each of which must have all its blocks named (a range that
+ * cuts a device is refused, with the device and the blocks it lacks).
+ * Returns an exit status or 0.
  */
-static int find_device(struct dev_args *a, const struct mp_memory *mem,
-		       const struct mp_device *devs, size_t n, uint64_t bs,
-		       const struct mp_device **out)
+static int find_devices(struct dev_args *a, const struct mp_memory *mem,
+			const struct mp_device *devs, size_t n, uint64_t bs,
+			const struct mp_device **out, size_t *nout)
 {
 	_cleanup_free_ struct mp_block **v = NULL;
-	const struct mp_device *d = NULL;
 	uint64_t first, last;
 	ssize_t nv = 0;
 	char err[200];
 
-	if (!a->device) {
-		nv = mp_selector_resolve(&a->sel, mem, MP_SEL_LIST, &v, err, sizeof(err));
-		if (nv <= 0) {
-			mp_err("%s", nv < 0 ? err : "no block matches");
-			return MP_EXIT_USAGE;
-		}
-	}
-	for (size_t i = 0; i < n && !d; i++) {
-		if (mp_device_blocks(&devs[i], bs, &first, &last) < 0)
-			continue;
-		if (a->device ? !strcmp(devs[i].id, a->device)
-			      : v[0]->id >= first && v[0]->id <= last)
-			d = &devs[i];
-	}
-	if (!d && a->device) {
+	*nout = 0;
+	if (a->device) {
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(devs[i].id, a->device) &&
+			    mp_device_blocks(&devs[i], bs, &first, &last) == 0) {
+				out[(*nout)++] = &devs[i];
+				return 0;
+			}
 		mp_err("no %s device %s", a->be.ops->name, a->device);
 		return MP_EXIT_USAGE;
 	}
-	if (!d) {
-		mp_err("memory%" PRIu64 " belongs to no %s device", v[0]->id, a->be.ops->name);
+	nv = mp_selector_resolve(&a->sel, mem, MP_SEL_LIST, &v, err, sizeof(err));
+	if (nv <= 0) {
+		mp_err("%s", nv < 0 ? err : "no block matches");
 		return MP_EXIT_USAGE;
 	}
-	for (ssize_t i = 0; i < nv; i++)
-		if (v[i]->id < first || v[i]->id > last) {
-			mp_err("memory%" PRIu64 " and memory%" PRIu64
-			       " belong to different devices; "
-			       "remove one device at a time",
-			       v[0]->id, v[i]->id);
+	for (ssize_t i = 0; i < nv; i++) {
+		bool held = false;
+
+		for (size_t k = 0; k < n && !held; k++)
+			held = mp_device_blocks(&devs[k], bs, &first, &last) == 0 &&
+			       v[i]->id >= first && v[i]->id <= last;
+		if (!held) {
+			mp_err("memory%" PRIu64 " belongs to no %s device", v[i]->id,
+			       a->be.ops->name);
 			return MP_EXIT_USAGE;
 		}
-	*out = d;
+	}
+	for (size_t k = 0; k < n; k++) {
+		bool any = false;
+		char lack[200];
+
+		if (mp_device_blocks(&devs[k], bs, &first, &last) < 0)
+			continue;
+		for (ssize_t i = 0; i < nv && !any; i++)
+			any = v[i]->id >= first && v[i]->id <= last;
+		if (!any)
+			continue;
+		/* one block names the device that holds it; a range must not cut one */
+		lacking(v, (size_t)nv, first, last, lack, sizeof(lack));
+		if (lack[0] && nv > 1) {
+			mp_err("the blocks named cut %s %s (memory%" PRIu64 "-%" PRIu64
+			       "): %s not named; a device goes whole",
+			       mp_dev_type_name(devs[k].type), devs[k].id, first, last, lack);
+			return MP_EXIT_USAGE;
+		}
+		out[(*nout)++] = &devs[k];
+	}
 	return 0;
 }
 
@@ -378,11 +416,12 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 {
 	_cleanup_memory_ struct mp_memory *mem = NULL;
 	_cleanup_free_ struct mp_device *devs = NULL;
+	_cleanup_free_ const struct mp_device **sel = NULL;
 	struct mp_session *s = NULL;
-	const struct mp_device *d = NULL;
+	const struct mp_device *d;
 	struct mp_device_change c;
 	uint64_t first, last;
-	size_t n = 0;
+	size_t n = 0, nsel;
 	char h[32];
 	int status, r;
 
@@ -396,15 +435,23 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 		mp_err("cannot read %s: %s", MP_SYS_MEMORY, strerror(-r));
 		return MP_EXIT_USAGE;
 	}
-	r = find_device(a, mem, devs, n, bs, &d);
+	sel = calloc(n ? n : 1, sizeof(*sel));
+	if (!sel) {
+		mp_err("out of memory");
+		return MP_EXIT_USAGE;
+	}
+	r = find_devices(a, mem, devs, n, bs, sel, &nsel);
 	if (r)
 		return r;
-	mp_device_blocks(d, bs, &first, &last);
 	if (a->opts.dry_run) {
-		printf("would offline memory%" PRIu64 "-%" PRIu64
-		       " and remove %s %s (%s at 0x%" PRIx64 ")\n",
-		       first, last, mp_dev_type_name(d->type), d->id,
-		       mp_human_size(d->size, h, sizeof(h)), d->addr);
+		for (size_t i = 0; i < nsel; i++) {
+			d = sel[i];
+			mp_device_blocks(d, bs, &first, &last);
+			printf("would offline memory%" PRIu64 "-%" PRIu64
+			       " and remove %s %s (%s at 0x%" PRIx64 ")\n",
+			       first, last, mp_dev_type_name(d->type), d->id,
+			       mp_human_size(d->size, h, sizeof(h)), d->addr);
+		}
 		return MP_EXIT_OK;
 	}
 	a->opts.readd_device = strcmp(a->be.ops->name, "probe") ? undo_remove : NULL;
@@ -413,18 +460,25 @@ static int do_remove(struct dev_args *a, struct mp_root *root, uint64_t bs)
 	r = mp_ctx_session(a->ctx, root, &a->opts, &s);
 	if (r)
 		return r;
-	status = offline_blocks(s, mem, d, first, last);
-	if (status || mp_stop_signal)
-		return change_end(a, s, status);
-	r = mp_device_remove(&a->be, s, d, true, timeout_ms(a), &c);
-	if (r < 0) {
-		mp_err("%s", c.why);
-		return change_end(a, s,
-				  c.stage <= MP_DEVICE_JOURNAL ? MP_EXIT_USAGE : MP_EXIT_PARTIAL);
+	/* one device after the other, each offlined first; the first failure stops */
+	for (size_t i = 0; i < nsel && !mp_stop_signal; i++) {
+		d = sel[i];
+		mp_device_blocks(d, bs, &first, &last);
+		status = offline_blocks(s, mem, d, first, last);
+		if (status || mp_stop_signal)
+			return change_end(a, s, status);
+		r = mp_device_remove(&a->be, s, d, true, timeout_ms(a), &c);
+		if (r < 0) {
+			mp_err("%s", c.why);
+			return change_end(a, s,
+					  c.stage <= MP_DEVICE_JOURNAL ? MP_EXIT_USAGE
+								       : MP_EXIT_PARTIAL);
+		}
+		printf("removed %s %s at 0x%" PRIx64 " (%s): memory%" PRIu64 "-%" PRIu64 " gone\n",
+		       mp_dev_type_name(d->type), d->id, d->addr,
+		       mp_human_size(d->size, h, sizeof(h)), first, last);
+		fflush(stdout);
 	}
-	printf("removed %s %s at 0x%" PRIx64 " (%s): memory%" PRIu64 "-%" PRIu64 " gone\n",
-	       mp_dev_type_name(d->type), d->id, d->addr, mp_human_size(d->size, h, sizeof(h)),
-	       first, last);
 	return change_end(a, s, MP_EXIT_OK);
 }
 

@@ -11,19 +11,68 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "memplug.h"
 #include "ops/session.h"
+
+static void verr(const char *fmt, va_list ap)
+{
+	fputs("memplug: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
 
 void mp_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("memplug: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void mp_usage(const struct argp_state *state, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(fmt, ap);
+	va_end(ap);
+	argp_state_help(state, stderr, ARGP_HELP_EXIT_ERR);
+}
+
+/*
+ * argp's error stream: what argp says itself passes, but its hint after
+ * getopt's one-line error ("Try `memplug --help' or ...", wrapped over
+ * lines) is dropped; getopt's line says "memplug: " (argv[0]).
+ */
+static ssize_t hint_filter(void *cookie, const char *buf, size_t len)
+{
+	bool *dropping = cookie;
+	size_t keep = len;
+
+	for (size_t i = 0; i < len && !*dropping; i++)
+		if ((i == 0 || buf[i - 1] == '\n') && !strncmp(buf + i, "Try ", 4)) {
+			keep = i;
+			*dropping = true;
+		}
+	if (!*dropping || keep < len)
+		fwrite(buf, 1, keep, stderr);
+	return (ssize_t)len;
+}
+
+static FILE *argp_err_stream(void)
+{
+	static bool dropping;
+	static FILE *f;
+
+	if (!f) {
+		f = fopencookie(&dropping, "w", (cookie_io_functions_t){ .write = hint_filter });
+		if (f)
+			setvbuf(f, NULL, _IONBF, 0);
+	}
+	return f ? f : stderr;
 }
 
 static void log_stderr(void *userdata, enum mp_prio prio, const char *msg)
@@ -51,9 +100,11 @@ int mp_ctx_root(struct mp_ctx *ctx, struct mp_root **root)
 	return 0;
 }
 
-enum { OPT_SYSROOT = 's', OPT_VERBOSE = 'v' };
+enum { OPT_SYSROOT = 's', OPT_VERBOSE = 'v', OPT_HELP = 'h' };
 
 static const struct argp_option common_options[] = {
+	/* -h as lsmem, chmem and daxctl take it: --help (argp's -? too) */
+	{ NULL, OPT_HELP, NULL, OPTION_HIDDEN, NULL, -1 },
 	{ "sysroot", OPT_SYSROOT, "DIR", 0,
 	  "Read and write /sys, /proc, /dev and debugfs under DIR (a recorded tree)", -1 },
 	{ "verbose", OPT_VERBOSE, NULL, 0, "Say more on stderr (twice: debug)", -1 },
@@ -65,9 +116,32 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	struct mp_ctx *ctx = state->input;
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		/*
+		 * --help and --usage name the command ("Usage: memplug list"),
+		 * getopt's errors start "memplug: " as every other (its argv[0]).
+		 * argp names the program after this key: from argv[0] while
+		 * state->argv is the argv it was given, else from
+		 * program_invocation_short_name, which main set to the command.
+		 */
+		if (ctx->name && state->argc > 0) {
+			static char **copy; /* lives as long as the process */
+
+			free(copy);
+			copy = calloc((size_t)state->argc + 1, sizeof(*copy));
+			if (copy) {
+				memcpy(copy, state->argv, (size_t)state->argc * sizeof(*copy));
+				state->argv = copy;
+			}
+		}
+		state->err_stream = argp_err_stream();
+		return 0;
+	case OPT_HELP:
+		argp_state_help(state, state->out_stream, ARGP_HELP_STD_HELP);
+		return 0;
 	case OPT_SYSROOT:
 		if (!*arg)
-			argp_error(state, "--sysroot needs a folder");
+			mp_usage(state, "--sysroot needs a folder");
 		ctx->sysroot = arg;
 		return 0;
 	case OPT_VERBOSE:
@@ -82,7 +156,7 @@ const struct argp mp_common_argp = { common_options, common_parse, NULL, NULL, N
 
 const struct argp_child mp_common_children[] = { { &mp_common_argp, 0, NULL, 0 }, { 0 } };
 
-enum { OPT_TIMEOUT = 't', OPT_DRY_RUN = 'n', OPT_NO_RESTORE = 0x100, OPT_ALLOW_BOOT };
+enum { OPT_TIMEOUT = 't', OPT_DRY_RUN = 0x100, OPT_NO_RESTORE, OPT_ALLOW_BOOT, OPT_OLD_N = 'n' };
 
 static const struct argp_option change_options[] = {
 	{ "timeout", OPT_TIMEOUT, "SECS", 0,
@@ -91,9 +165,11 @@ static const struct argp_option change_options[] = {
 	  "Allow offlining memory that was there at boot", 1 },
 	{ 0 }
 };
-static const struct argp_option dry_run_options[] = { { "dry-run", OPT_DRY_RUN, NULL, 0,
-							"Print the plan, write nothing", 1 },
-						      { 0 } };
+static const struct argp_option dry_run_options[] = {
+	{ "dry-run", OPT_DRY_RUN, NULL, 0, "Print the plan, write nothing", 1 },
+	{ NULL, OPT_OLD_N, NULL, OPTION_HIDDEN, NULL, 1 },
+	{ 0 }
+};
 static const struct argp_option keep_options[] = {
 	{ "no-restore", OPT_NO_RESTORE, NULL, 0,
 	  "Keep the end state (default: put everything back at the end)", 1 },
@@ -109,13 +185,15 @@ static error_t change_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_TIMEOUT:
 		if (mp_parse_u64(arg, 10, &v) < 0 || v > 86400)
-			argp_error(state,
-				   "--timeout takes whole seconds from 0 to 86400, not \"%s\"",
-				   arg);
+			mp_usage(state, "--timeout takes whole seconds from 0 to 86400, not \"%s\"",
+				 arg);
 		o->timeout_ms = (unsigned)v * 1000;
 		return 0;
 	case OPT_DRY_RUN:
 		o->dry_run = true;
+		return 0;
+	case OPT_OLD_N:
+		mp_letter_elsewhere(state, key, "--dry-run prints the plan");
 		return 0;
 	case OPT_NO_RESTORE:
 		o->no_restore = true;
@@ -199,6 +277,40 @@ int mp_ctx_session(struct mp_ctx *ctx, struct mp_root *root, const struct mp_ses
 		return MP_EXIT_USAGE;
 	}
 	return 0;
+}
+
+void mp_letter_elsewhere(const struct argp_state *state, int key, const char *instead)
+{
+	const char *is = key == 'o'   ? "the column list (--output LIST)"
+			 : key == 'n' ? "--noheadings"
+			 : key == 'S' ? "--split LIST"
+				      : "something else";
+
+	mp_usage(state, "-%c is %s in memplug, as in lsmem; here %s", key, is, instead);
+}
+
+int mp_parse_zone(const char *arg, enum mp_target *t)
+{
+	/* ours, the state file's words, and chmem's zone names, in any case */
+	static const struct {
+		const char *word;
+		enum mp_target t;
+	} words[] = {
+		{ "auto", MP_ONLINE },
+		{ "online", MP_ONLINE },
+		{ "kernel", MP_ONLINE_KERNEL },
+		{ "online_kernel", MP_ONLINE_KERNEL },
+		{ "Normal", MP_ONLINE_KERNEL },
+		{ "movable", MP_ONLINE_MOVABLE },
+		{ "online_movable", MP_ONLINE_MOVABLE },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (!strcasecmp(arg, words[i].word)) {
+			*t = words[i].t;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 int mp_step_status(const struct mp_step *st, int status)

@@ -96,15 +96,15 @@ static int parse_columns(struct argp_state *state, const char *list, int *ids, s
 	const char *p = list;
 
 	if (!*p)
-		argp_error(state, "empty column list");
+		mp_usage(state, "empty column list");
 	while (*p) {
 		size_t len = strcspn(p, ",");
 		int id = column_id(p, len);
 
 		if (id < 0)
-			argp_error(state, "unknown column: %.*s", (int)len, p);
+			mp_usage(state, "unknown column: %.*s", (int)len, p);
 		if (*n >= max)
-			argp_error(state, "too many columns (at most %zu)", max);
+			mp_usage(state, "too many columns (at most %zu)", max);
 		ids[(*n)++] = id;
 		p += len;
 		if (*p == ',')
@@ -189,8 +189,8 @@ static error_t list_parse(int key, char *arg, struct argp_state *state)
 		memset(a->split, 0, sizeof(a->split));
 		for (size_t i = 0; i < n; i++) {
 			if (!coldescs[ids[i]].split)
-				argp_error(state, "ranges cannot be split by %s",
-					   coldescs[ids[i]].name);
+				mp_usage(state, "ranges cannot be split by %s",
+					 coldescs[ids[i]].name);
 			a->split[ids[i]] = true;
 		}
 		a->split_given = true;
@@ -203,17 +203,17 @@ static error_t list_parse(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "never"))
 			a->summary = SUMMARY_NEVER;
 		else
-			argp_error(state, "--summary takes always, only or never, not \"%s\"", arg);
+			mp_usage(state, "--summary takes always, only or never, not \"%s\"", arg);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
-			argp_error(state, "%s", err);
+			mp_usage(state, "%s", err);
 		return 0;
 	case ARGP_KEY_END:
 		if (a->json && a->raw)
-			argp_error(state, "--json and --raw exclude each other");
+			mp_usage(state, "--json and --raw exclude each other");
 		if (a->json && a->summary == SUMMARY_ALWAYS)
-			argp_error(state, "with --json, --summary=only prints the summary as JSON");
+			mp_usage(state, "with --json, --summary=only prints the summary as JSON");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -312,9 +312,9 @@ static int add_row(const struct list_args *a, const struct mp_memory *mem,
 							       : mp_state_name(b->state);
 			break;
 		case COL_REMOVABLE:
+			/* libsmartcols' JSON boolean reads "yes"/"no" (n/N/0: false) */
 			if (b->state == MP_STATE_ONLINE && b->removable >= 0)
-				s = a->json ? (b->removable ? "true" : "false")
-					    : (b->removable ? "yes" : "no");
+				s = b->removable ? "yes" : "no";
 			else if (!a->json)
 				s = b->state == MP_STATE_ONLINE ? "-" : "";
 			break;
@@ -348,8 +348,6 @@ static int add_row(const struct list_args *a, const struct mp_memory *mem,
 		case COL_MEMMAP:
 			if (b->memmap == MP_MEMMAP_UNKNOWN)
 				s = unknown(a);
-			else if (a->json)
-				s = b->memmap == MP_MEMMAP_SELF ? "true" : "false";
 			else
 				s = b->memmap == MP_MEMMAP_SELF ? "yes" : "no";
 			break;
@@ -504,6 +502,12 @@ int cmd_list(struct mp_ctx *ctx, int argc, char **argv)
 	nsel = mp_selector_resolve(&a.sel, mem, MP_SEL_LIST, &sel, err, sizeof(err));
 	if (nsel < 0) {
 		mp_err("%s", err);
+		r = MP_EXIT_USAGE;
+		goto out;
+	}
+	/* as a block number that is not there: said, and no empty table */
+	if (!nsel && !mp_selector_empty(&a.sel)) {
+		mp_err("no memory block matches the selection");
 		r = MP_EXIT_USAGE;
 		goto out;
 	}

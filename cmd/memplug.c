@@ -21,6 +21,8 @@ struct command {
 	const char *help;
 };
 
+static int cmd_help(struct mp_ctx *ctx, int argc, char **argv);
+
 static const struct command commands[] = {
 	{ "run", cmd_run, "Adversarial scenarios with every check after each step (the main job)" },
 	{ "list", cmd_list, "List memory blocks and ranges (lsmem's view, with zones, memmap)" },
@@ -29,7 +31,7 @@ static const struct command commands[] = {
 	{ "add", cmd_add, "Hot-add memory (--backend qmp), wait for its blocks" },
 	{ "remove", cmd_remove, "Hot-remove a device (--backend qmp|acpi), wait for it to go" },
 	{ "restore", cmd_restore, "Undo what an unfinished memplug left in its journal" },
-	{ "snapshot", cmd_snapshot, "Read every sensor now; -o FILE saves it as a baseline" },
+	{ "snapshot", cmd_snapshot, "Read every sensor now; --save FILE keeps it as a baseline" },
 	{ "check", cmd_check,
 	  "Check the invariants now and against a baseline; exit 1 on findings" },
 	{ "pages", cmd_pages,
@@ -40,7 +42,16 @@ static const struct command commands[] = {
 	  "Shrink a failing trace to the few steps that still give its finding" },
 	{ "decode-oops", cmd_decode_oops,
 	  "Find a kernel crash in a console log; decode its address to struct page, block, device" },
+	{ "help", cmd_help, "Describe memplug, or a command: memplug help COMMAND (as --help)" },
 };
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
 
 struct top_args {
 	struct mp_ctx *ctx;
@@ -52,26 +63,22 @@ struct top_args {
 static error_t top_parse(int key, char *arg, struct argp_state *state)
 {
 	struct top_args *a = state->input;
-	size_t i;
 
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = a->ctx;
 		return 0;
 	case ARGP_KEY_ARG:
-		for (i = 0; i < ARRAY_SIZE(commands); i++)
-			if (!strcmp(arg, commands[i].name))
-				break;
-		if (i == ARRAY_SIZE(commands))
-			argp_error(state, "unknown command \"%s\"", arg);
-		a->cmd = &commands[i];
+		a->cmd = find_command(arg);
+		if (!a->cmd)
+			mp_usage(state, "unknown command \"%s\" (memplug help lists them)", arg);
 		/* the command parses the rest itself, from its own name on */
 		a->cmd_argc = state->argc - state->next + 1;
 		a->cmd_argv = &state->argv[state->next - 1];
 		state->next = state->argc;
 		return 0;
 	case ARGP_KEY_NO_ARGS:
-		argp_error(state, "a command is needed");
+		mp_usage(state, "a command is needed");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -108,6 +115,31 @@ static const struct argp top_argp = { NULL,
 				      top_help_filter,
 				      NULL };
 
+/* memplug help [COMMAND]: what --help prints, of memplug or of COMMAND. */
+static int cmd_help(struct mp_ctx *ctx, int argc, char **argv)
+{
+	const struct command *c;
+	char name[64], dash_help[] = "--help";
+	char *args[] = { argv[0], dash_help, NULL };
+
+	if (argc > 2) {
+		mp_err("help takes one command at most");
+		return MP_EXIT_USAGE;
+	}
+	if (argc < 2) {
+		argp_help(&top_argp, stdout, ARGP_HELP_STD_HELP, (char *)"memplug");
+		return MP_EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c || c->fn == cmd_help) {
+		mp_err("no command \"%s\" (memplug help lists them)", argv[1]);
+		return MP_EXIT_USAGE;
+	}
+	snprintf(name, sizeof(name), "memplug %s", c->name);
+	ctx->name = program_invocation_short_name = name;
+	return c->fn(ctx, 2, args);
+}
+
 int main(int argc, char **argv)
 {
 	struct mp_ctx ctx;
@@ -116,9 +148,12 @@ int main(int argc, char **argv)
 
 	argp_err_exit_status = MP_EXIT_USAGE;
 	mp_ctx_init(&ctx);
+	/* getopt's errors start with argv[0]: "memplug: ", as every error */
+	argv[0] = (char *)"memplug";
 	if (argp_parse(&top_argp, argc, argv, ARGP_IN_ORDER, NULL, &a))
 		return MP_EXIT_USAGE;
 	snprintf(name, sizeof(name), "memplug %s", a.cmd->name);
-	a.cmd_argv[0] = name;
+	ctx.name = program_invocation_short_name = name; /* see common_parse */
+	a.cmd_argv[0] = argv[0];
 	return a.cmd->fn(&ctx, a.cmd_argc, a.cmd_argv);
 }

@@ -11,6 +11,7 @@
 #include "base/path.h"
 
 struct mp_ctx {
+	const char *name;    /* "memplug list": what --help and --usage call the command */
 	const char *sysroot; /* --sysroot, NULL for the live system */
 	int verbose;
 	struct mp_log log; /* prints "memplug: ..." on stderr */
@@ -43,10 +44,32 @@ extern const struct argp_child mp_change_only_children[];
 
 /* Print "memplug: <msg>" on stderr. */
 void mp_err(const char *fmt, ...) _printf_(1, 2);
+/*
+ * A usage error while parsing: "memplug: <msg>" on stderr, one line, as
+ * every other error, then argp's exit with status 2 (argp_error would
+ * prefix the command's name and add a wrapped hint).
+ */
+void mp_usage(const struct argp_state *state, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * One meaning per letter across commands, as lsmem has them: -o the column
+ * list, -n --noheadings, -S --split. A command where the letter meant
+ * something else takes it hidden and refuses it with what to use instead.
+ */
+void mp_letter_elsewhere(const struct argp_state *state, int key, const char *instead);
 
 struct mp_session;
 struct mp_step;
 struct mp_session_opts;
+enum mp_target;
+
+/*
+ * A zone to online to, as --zone and --online take it, in any case: auto
+ * (or online), kernel (online_kernel, chmem's Normal), movable
+ * (online_movable, chmem's Movable). Returns 0 or -EINVAL.
+ */
+#define MP_ZONE_WORDS "auto, kernel (Normal) or movable"
+int mp_parse_zone(const char *arg, enum mp_target *t);
 
 /* Start a session that changes memory, or print why not (exit status or 0). */
 int mp_ctx_session(struct mp_ctx *ctx, struct mp_root *root, const struct mp_session_opts *opts,

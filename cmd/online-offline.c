@@ -45,22 +45,16 @@ static error_t state_parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[1] = &a->opts;
 		return 0;
 	case OPT_ZONE:
-		if (!strcmp(arg, "auto"))
-			a->target = MP_ONLINE;
-		else if (!strcmp(arg, "kernel"))
-			a->target = MP_ONLINE_KERNEL;
-		else if (!strcmp(arg, "movable"))
-			a->target = MP_ONLINE_MOVABLE;
-		else
-			argp_error(state, "--zone takes auto, kernel or movable, not \"%s\"", arg);
+		if (mp_parse_zone(arg, &a->target) < 0)
+			mp_usage(state, "--zone takes " MP_ZONE_WORDS ", not \"%s\"", arg);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
-			argp_error(state, "%s", err);
+			mp_usage(state, "%s", err);
 		return 0;
 	case ARGP_KEY_NO_ARGS:
-		argp_error(state,
-			   "which blocks? (BLOCKS: 32, 32-39, node:1, zone:movable, 512M, ...)");
+		mp_usage(state,
+			 "which blocks? (BLOCKS: 32, 32-39, node:1, zone:movable, 512M, ...)");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

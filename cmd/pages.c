@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <libsmartcols.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "memplug.h"
@@ -58,11 +59,11 @@ static error_t pages_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case ARGP_KEY_ARG:
 		if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
-			argp_error(state, "%s", err);
+			mp_usage(state, "%s", err);
 		return 0;
 	case ARGP_KEY_END:
 		if (a->json && a->raw)
-			argp_error(state, "--json and --raw exclude each other");
+			mp_usage(state, "--json and --raw exclude each other");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -74,7 +75,8 @@ static const struct argp pages_argp = {
 	pages_parse,
 	"[BLOCKS...]",
 	"Summarise /proc/kpageflags per memory block (root only).\v"
-	"BLOCKS: memory32, 32, 32-39, or comma lists of these; all blocks when none. A block "
+	"BLOCKS: memory32, 32, 32-39, 0xSTART-0xEND, node:N, zone:NAME, state:STATE, or comma "
+	"lists of these, as for list; all blocks when none. A block "
 	"named on its own that does not exist (removed) is read too and shown as absent.\n"
 	"Columns: BLOCK STATE PAGES, then the class of every page (in this order, so they add "
 	"up to PAGES): NOPAGE (no memmap online), HWPOISON, OFFLINE (PageOffline), BUDDY "
@@ -209,15 +211,65 @@ out:
 	return r;
 }
 
+/*
+ * The single blocks the selector names on their own that are not there,
+ * as rows "absent" at the start of rows; returns their count.
+ */
+static size_t absent_blocks(const struct mp_selector *sel, const struct mp_memory *mem,
+			    struct row *rows)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sel->nranges; i++) {
+		const struct mp_id_range *rg = &sel->ranges[i];
+		bool any = false;
+
+		if (rg->first != rg->last)
+			continue;
+		for (size_t j = 0; j < mem->nblocks && !any; j++)
+			any = mem->blocks[j].id == rg->first;
+		if (!any)
+			rows[n++] = (struct row){ .id = rg->first, .state = "absent" };
+	}
+	return n;
+}
+
+/* Take the absent blocks (rows[0..n)) out of the selector's numbers. */
+static void drop_absent(struct mp_selector *sel, const struct row *rows, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < sel->nranges; i++) {
+		const struct mp_id_range *rg = &sel->ranges[i];
+		bool gone = false;
+
+		for (size_t j = 0; j < n && !gone; j++)
+			gone = rg->first == rg->last && rg->first == rows[j].id;
+		if (!gone)
+			sel->ranges[k++] = *rg;
+	}
+	sel->nranges = k;
+}
+
+static int row_cmp(const void *x, const void *y)
+{
+	const struct row *a = x, *b = y;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
 int cmd_pages(struct mp_ctx *ctx, int argc, char **argv)
 {
 	struct pages_args a = { .ctx = ctx };
 	_cleanup_root_ struct mp_root *root = NULL;
 	_cleanup_memory_ struct mp_memory *mem = NULL;
 	_cleanup_free_ struct row *rows = NULL;
+	_cleanup_free_ struct mp_block **sel = NULL;
 	struct mp_kpf_request *rq = NULL;
 	struct mp_avail avail = { 0 };
-	size_t n = 0, cap, nbad = 0;
+	size_t n = 0, nabsent, nbad = 0;
+	ssize_t nsel;
+	char err[200];
 	uint64_t bpages;
 	int r;
 
@@ -228,7 +280,10 @@ int cmd_pages(struct mp_ctx *ctx, int argc, char **argv)
 	r = mp_ctx_root(ctx, &root);
 	if (r)
 		goto out;
-	r = mp_memory_read(root, MP_READ_STATE, &ctx->log, &mem);
+	r = mp_memory_read(root,
+			   MP_READ_STATE | (a.sel.nnodes ? MP_READ_NODE : 0) |
+				   (a.sel.nzones ? MP_READ_ZONES : 0),
+			   &ctx->log, &mem);
 	if (r == -ENODEV) {
 		mp_err("the kernel has no memory hotplug interface (no %s/block_size_bytes)",
 		       MP_SYS_MEMORY);
@@ -241,46 +296,48 @@ int cmd_pages(struct mp_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	bpages = mem->block_size / mp_page_size();
-	cap = mem->nblocks + 1;
-	for (size_t i = 0; i < a.sel.nranges; i++)
-		if (a.sel.ranges[i].first == a.sel.ranges[i].last)
-			cap++;
-	rows = calloc(cap, sizeof(*rows));
+	rows = calloc(mem->nblocks + a.sel.nranges + 1, sizeof(*rows));
 	if (!rows) {
 		r = MP_EXIT_USAGE;
 		goto out;
 	}
-	for (size_t i = 0; i < mem->nblocks; i++) {
-		const struct mp_block *b = &mem->blocks[i];
-
-		if (a.sel.nranges && !mp_selector_match(&a.sel, b->id))
-			continue;
-		if (b->err) {
-			nbad++;
-			continue;
-		}
-		rows[n].id = b->id;
-		rows[n].state = mp_state_name(b->state);
-		n++;
-	}
-	/* single named blocks that are not there (removed): their PFNs still read */
-	for (size_t i = 0; i < a.sel.nranges; i++) {
-		const struct mp_id_range *rg = &a.sel.ranges[i];
-		bool any = false;
-
-		for (size_t j = 0; j < mem->nblocks && !any; j++)
-			any = mem->blocks[j].id >= rg->first && mem->blocks[j].id <= rg->last;
-		if (any)
-			continue;
-		if (rg->first != rg->last) {
-			mp_err("no memory block in %" PRIu64 "-%" PRIu64, rg->first, rg->last);
+	/*
+	 * A single block named on its own that is not there (removed): its
+	 * PFNs still read. Taken out of the selection, which resolves the rest
+	 * as list does; not with a filter, which an absent block cannot match.
+	 */
+	nabsent = absent_blocks(&a.sel, mem, rows);
+	if (nabsent == a.sel.nranges + a.sel.nphys && nabsent && !a.sel.nnodes && !a.sel.nzones &&
+	    !a.sel.states) {
+		nsel = 0;
+	} else {
+		if (a.sel.nnodes || a.sel.nzones || a.sel.states)
+			nabsent = 0;
+		else
+			drop_absent(&a.sel, rows, nabsent);
+		nsel = mp_selector_resolve(&a.sel, mem, MP_SEL_LIST, &sel, err, sizeof(err));
+		if (nsel < 0) {
+			mp_err("%s", err);
 			r = MP_EXIT_USAGE;
 			goto out;
 		}
-		rows[n].id = rg->first;
-		rows[n].state = "absent";
+		if (!nsel && !nabsent) {
+			mp_err("no memory block matches the selection");
+			r = MP_EXIT_USAGE;
+			goto out;
+		}
+	}
+	for (ssize_t i = 0; i < nsel; i++) {
+		if (sel[i]->err) {
+			nbad++;
+			continue;
+		}
+		rows[nabsent + n].id = sel[i]->id;
+		rows[nabsent + n].state = mp_state_name(sel[i]->state);
 		n++;
 	}
+	n += nabsent;
+	qsort(rows, n, sizeof(*rows), row_cmp);
 	for (size_t i = 0; i < n; i++) {
 		rows[i].rq.first_pfn = rows[i].id * bpages;
 		rows[i].rq.npages = bpages;
@@ -301,6 +358,14 @@ int cmd_pages(struct mp_ctx *ctx, int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++) {
 		rows[i].rq = rq[i];
+		/* a block that is not there, past the memmap the kernel has: none */
+		if (!strcmp(rows[i].state, "absent") && rq[i].sum.beyond == bpages) {
+			mp_err("no memory block memory%" PRIu64
+			       ", and /proc/kpageflags ends before its PFNs",
+			       rows[i].id);
+			r = MP_EXIT_USAGE;
+			goto out;
+		}
 		if (rq[i].err) {
 			mp_err("memory%" PRIu64 ": cannot read its PFNs: %s", rows[i].id,
 			       strerror(-rq[i].err));

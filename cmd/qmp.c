@@ -60,12 +60,12 @@ static error_t qmp_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_QMP:
 		if (!*arg)
-			argp_error(state, "--qmp needs a path");
+			mp_usage(state, "--qmp needs a path");
 		a->path = arg;
 		return 0;
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &a->timeout_ms) < 0)
-			argp_error(state, "--timeout takes seconds, not \"%s\"", arg);
+			mp_usage(state, "--timeout takes seconds, not \"%s\"", arg);
 		return 0;
 	case OPT_WAIT_EVENT:
 		a->event = arg;
@@ -76,11 +76,11 @@ static error_t qmp_parse(int key, char *arg, struct argp_state *state)
 		else if (!a->json)
 			a->json = arg;
 		else
-			argp_error(state, "too many arguments: \"%s\"", arg);
+			mp_usage(state, "too many arguments: \"%s\"", arg);
 		return 0;
 	case ARGP_KEY_END:
 		if (!a->cmd)
-			argp_error(state, "a QMP command is needed (e.g. query-memory-devices)");
+			mp_usage(state, "a QMP command is needed (e.g. query-memory-devices)");
 		if (a->json) {
 			enum json_tokener_error jerr;
 
@@ -88,8 +88,7 @@ static error_t qmp_parse(int key, char *arg, struct argp_state *state)
 			if (!json_object_is_type(a->args, json_type_object)) {
 				json_object_put(a->args);
 				a->args = NULL;
-				argp_error(state, "the arguments are not a JSON object: %s",
-					   a->json);
+				mp_usage(state, "the arguments are not a JSON object: %s", a->json);
 			}
 		}
 		return 0;

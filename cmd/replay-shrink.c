@@ -56,7 +56,8 @@ enum {
 	OPT_QMP = 0x200,
 	OPT_FAIL_ON,
 	OPT_UNTIL = 'u',
-	OPT_OUT = 'o',
+	OPT_OUT = 'w',
+	OPT_OLD_O = 'o',
 	OPT_MAX_TRIALS = 0x210,
 	OPT_FRESH_GUEST,
 	OPT_VM
@@ -81,7 +82,8 @@ static const struct argp_option shrink_options[] = {
 	  "trace's first finding, not counting injected ones when there are others); crash "
 	  "(with --fresh-guest): the steps that still crash the kernel the same way",
 	  0 },
-	{ "output", OPT_OUT, "OUT", 0, "Write the shrunk trace to OUT (default FILE.min)", 0 },
+	{ "save", OPT_OUT, "OUT", 0, "Write the shrunk trace to OUT (default FILE.min)", 0 },
+	{ NULL, OPT_OLD_O, "OUT", OPTION_HIDDEN, NULL, 0 },
 	{ "max-trials", OPT_MAX_TRIALS, "N", 0,
 	  "Stop after N trials with the smallest trace so far (default: no limit)", 0 },
 	{ "fresh-guest", OPT_FRESH_GUEST, NULL, 0,
@@ -123,18 +125,21 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 	case OPT_FAIL_ON:
 	case OPT_UNTIL:
 		if (!kind_known(arg))
-			argp_error(state,
-				   "no finding kind \"%s\" (leak, corruption, accounting, state, "
-				   "kernel-log, uevent, crash, injected)",
-				   arg);
+			mp_usage(state,
+				 "no finding kind \"%s\" (leak, corruption, accounting, state, "
+				 "kernel-log, uevent, crash, injected)",
+				 arg);
 		a->until = arg;
 		return 0;
 	case OPT_OUT:
 		a->out = arg;
 		return 0;
+	case OPT_OLD_O:
+		mp_letter_elsewhere(state, key, "--save OUT (-w) writes the shrunk trace");
+		return 0;
 	case OPT_MAX_TRIALS:
 		if (mp_parse_u64(arg, 10, &v) < 0 || v == 0 || v > 1000000)
-			argp_error(state, "--max-trials takes 1 to 1000000, not \"%s\"", arg);
+			mp_usage(state, "--max-trials takes 1 to 1000000, not \"%s\"", arg);
 		a->max_trials = (unsigned)v;
 		return 0;
 	case OPT_FRESH_GUEST:
@@ -146,10 +151,10 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (a->file) {
 			if (!a->shrink || !a->fresh_guest)
-				argp_error(state,
-					   "one trace FILE only (\"%s\"); harness options go "
-					   "after -- with --fresh-guest",
-					   arg);
+				mp_usage(state,
+					 "one trace FILE only (\"%s\"); harness options go "
+					 "after -- with --fresh-guest",
+					 arg);
 			/* the rest (after --) goes to memplug-vm */
 			a->vm_argv = &state->argv[state->next - 1];
 			a->vm_argc = state->argc - state->next + 1;
@@ -159,8 +164,7 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 		a->file = arg;
 		return 0;
 	case ARGP_KEY_NO_ARGS:
-		argp_error(state, "which trace? (memplug %s FILE)",
-			   a->shrink ? "shrink" : "replay");
+		mp_usage(state, "which trace? (memplug %s FILE)", a->shrink ? "shrink" : "replay");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -25,7 +25,7 @@ static error_t restore_parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[1] = &a->opts;
 		return 0;
 	case ARGP_KEY_ARG:
-		argp_error(state, "restore takes no arguments");
+		mp_usage(state, "restore takes no arguments");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

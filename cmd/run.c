@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -44,7 +45,8 @@ struct run_args {
 };
 
 enum {
-	OPT_SCENARIO = 'S',
+	OPT_OLD_S = 'S',
+	OPT_SCENARIO = 0x2ff,
 	OPT_SEED = 0x300,
 	OPT_STEPS,
 	OPT_DURATION,
@@ -66,6 +68,7 @@ static const struct argp_option run_options[] = {
 	  "random (default), ladder, zones, neighbours, churn, storm, autoonline, inject, "
 	  "pressure; repeatable",
 	  0 },
+	{ NULL, OPT_OLD_S, "NAME", OPTION_HIDDEN, NULL, 0 },
 	{ "seed", OPT_SEED, "N", 0, "Seed of the random choices (default: from the clock, printed)",
 	  0 },
 	{ "steps", OPT_STEPS, "N", 0, "Steps per scenario (default 100)", 0 },
@@ -101,31 +104,34 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = a->ctx;
 		state->child_inputs[1] = &a->opts;
 		return 0;
+	case OPT_OLD_S:
+		mp_letter_elsewhere(state, key, "--scenario NAME picks a scenario");
+		return 0;
 	case OPT_SCENARIO:
 		if (!mp_scenario_find(arg))
-			argp_error(state, "no scenario \"%s\" (--list-scenarios)", arg);
+			mp_usage(state, "no scenario \"%s\" (--list-scenarios)", arg);
 		if (a->nscenarios == ARRAY_SIZE(a->scenarios))
-			argp_error(state, "too many --scenario");
+			mp_usage(state, "too many --scenario");
 		a->scenarios[a->nscenarios++] = arg;
 		return 0;
 	case OPT_SEED:
 		if (mp_parse_u64(arg, 0, &a->seed) < 0)
-			argp_error(state, "--seed takes a number, not \"%s\"", arg);
+			mp_usage(state, "--seed takes a number, not \"%s\"", arg);
 		a->have_seed = true;
 		return 0;
 	case OPT_STEPS:
 		if (mp_parse_u64(arg, 10, &v) < 0 || !v || v > 10000000)
-			argp_error(state, "--steps takes 1 to 10000000, not \"%s\"", arg);
+			mp_usage(state, "--steps takes 1 to 10000000, not \"%s\"", arg);
 		a->steps = (unsigned)v;
 		return 0;
 	case OPT_DURATION:
 		if (mp_parse_u64(arg, 10, &v) < 0 || !v || v > 30 * 86400)
-			argp_error(state, "--duration takes whole seconds, not \"%s\"", arg);
+			mp_usage(state, "--duration takes whole seconds, not \"%s\"", arg);
 		a->duration_s = (unsigned)v;
 		return 0;
 	case OPT_BACKEND:
 		if (!mp_backend_find(arg))
-			argp_error(state, "unknown backend \"%s\" (qmp, acpi, dax, probe)", arg);
+			mp_usage(state, "unknown backend \"%s\" (qmp, acpi, dax, probe)", arg);
 		a->backend = arg;
 		return 0;
 	case OPT_QMP:
@@ -133,12 +139,12 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_SIZE:
 		if (mp_parse_size(arg, &a->dimm_size) < 0 || !a->dimm_size)
-			argp_error(state, "--size takes a size such as 256M, not \"%s\"", arg);
+			mp_usage(state, "--size takes a size such as 256M, not \"%s\"", arg);
 		return 0;
 	case OPT_MAXDEV:
 		if (mp_parse_u64(arg, 10, &v) < 0 || v > MP_GEN_MAX_DEVS)
-			argp_error(state, "--max-devices takes 0 to %d, not \"%s\"",
-				   MP_GEN_MAX_DEVS, arg);
+			mp_usage(state, "--max-devices takes 0 to %d, not \"%s\"", MP_GEN_MAX_DEVS,
+				 arg);
 		a->max_devs = (unsigned)v;
 		return 0;
 	case OPT_DIR:
@@ -155,7 +161,7 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_STEPKPF:
 		if (strcmp(arg, "all") && strcmp(arg, "sample"))
-			argp_error(state, "--step-kpageflags takes sample or all, not \"%s\"", arg);
+			mp_usage(state, "--step-kpageflags takes sample or all, not \"%s\"", arg);
 		a->step_kpf_all = !strcmp(arg, "all");
 		return 0;
 	case OPT_NOSTEP:
@@ -167,10 +173,9 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		exit(0);
 	case ARGP_KEY_ARG:
 		if (mp_selector_parse(arg, &a->sel, err, sizeof(err)) < 0)
-			argp_error(state, "%s", err);
+			mp_usage(state, "%s", err);
 		if (a->sel.nphys || a->sel.nnodes || a->sel.nzones || a->sel.states || a->sel.size)
-			argp_error(state, "run takes blocks by number (32, 32-39), not \"%s\"",
-				   arg);
+			mp_usage(state, "run takes blocks by number (32, 32-39), not \"%s\"", arg);
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -240,6 +245,25 @@ static void run_defaults(struct run_args *a)
 }
 
 /*
+ * Why the run cannot start, on stderr; with --ktap a skip (status 4) is
+ * also a KTAP document on stdout that says it: the header, a plan of one
+ * and "ok 1 run # SKIP reason". Returns status.
+ */
+_printf_(3, 4) static int refuse(const struct run_args *a, int status, const char *fmt, ...)
+{
+	char why[700];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	mp_err("%s", why);
+	if (a->ktap && status == MP_EXIT_SKIP)
+		printf("KTAP version 1\n1..1\nok 1 run # SKIP %s\n", why);
+	return status;
+}
+
+/*
  * What the scenarios need, said before anything changes: the error
  * injection for inject, a --size of whole blocks, a backend that works here
  * when they add memory. Returns an exit status or 0.
@@ -252,12 +276,11 @@ static int preflight(struct run_args *a, struct mp_root *root)
 	int e;
 
 	for (size_t i = 0; i < a->nscenarios; i++)
-		if (!strcmp(a->scenarios[i], "inject") && !inject_available(root)) {
-			mp_err("scenario inject needs memory notifier error injection "
-			       "(CONFIG_MEMORY_NOTIFIER_ERROR_INJECT, module "
-			       "memory-notifier-error-inject, debugfs mounted)");
-			return a->nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE;
-		}
+		if (!strcmp(a->scenarios[i], "inject") && !inject_available(root))
+			return refuse(a, a->nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE,
+				      "scenario inject needs memory notifier error injection "
+				      "(CONFIG_MEMORY_NOTIFIER_ERROR_INJECT, module "
+				      "memory-notifier-error-inject, debugfs mounted)");
 	/* none: the runner says why */
 	if (mp_block_size(root, &bs, NULL, 0) < 0)
 		return 0;
@@ -273,11 +296,12 @@ static int preflight(struct run_args *a, struct mp_root *root)
 			    (int)(a->opts.timeout_ms ? a->opts.timeout_ms : 60000));
 	if (e < 0 && !be.ops)
 		return 0;
-	if (e < 0) {
-		mp_err("backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS alone)",
-		       be.ops->name, be.why);
-		return !a->target && (e == -ENODEV || e == -ENOENT) ? MP_EXIT_SKIP : MP_EXIT_USAGE;
-	}
+	if (e < 0)
+		return refuse(
+			a,
+			!a->target && (e == -ENODEV || e == -ENOENT) ? MP_EXIT_SKIP : MP_EXIT_USAGE,
+			"backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS alone)",
+			be.ops->name, be.why);
 	mp_backend_close(&be);
 	return 0;
 }
@@ -303,10 +327,8 @@ static int run_start(struct run_args *a, struct mp_root *root, struct mp_run **r
 
 	snprintf(ro.header.scenario, sizeof(ro.header.scenario), "%s", a->scenarios[0]);
 	e = mp_run_new(root, &a->ctx->log, &ro, r, why, sizeof(why));
-	if (e < 0) {
-		mp_err("%s", why);
-		return e == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE;
-	}
+	if (e < 0)
+		return refuse(a, e == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE, "%s", why);
 	return 0;
 }
 

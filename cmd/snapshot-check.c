@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -24,13 +25,16 @@ enum {
 	OPT_TOLERANCE,
 	OPT_INJECTED,
 	OPT_STEP,
+	OPT_FORCE,
+	OPT_SAVE = 'w',
+	OPT_OLD_O = 'o',
 };
 
 struct snap_args {
 	struct mp_ctx *ctx;
 	bool check;
 	const char *output, *baseline, *step;
-	bool json;
+	bool json, force;
 	int settle; /* -1 default, 0 no, 1 yes */
 	unsigned readings;
 	unsigned struct_page;
@@ -41,7 +45,8 @@ struct snap_args {
 };
 
 static const struct argp_option snapshot_options[] = {
-	{ "output", 'o', "FILE", 0, "Write the snapshot as JSON to FILE (a baseline)", 0 },
+	{ "save", OPT_SAVE, "FILE", 0, "Write the snapshot as JSON to FILE (a baseline)", 0 },
+	{ NULL, OPT_OLD_O, "LIST", OPTION_HIDDEN, NULL, 0 },
 	{ "json", 'J', NULL, 0, "Print the snapshot as JSON on stdout", 0 },
 	{ "settle", OPT_SETTLE, NULL, 0,
 	  "Drop caches and compact memory first (default: only in a QEMU guest)", 0 },
@@ -53,9 +58,10 @@ static const struct argp_option snapshot_options[] = {
 
 static const struct argp_option check_options[] = {
 	{ "baseline", OPT_BASELINE, "FILE", 0,
-	  "Also check against this snapshot (memplug snapshot -o)", 0 },
-	{ "output", 'o', "FILE", 0,
+	  "Also check against this snapshot (memplug snapshot --save)", 0 },
+	{ "save", OPT_SAVE, "FILE", 0,
 	  "Write the snapshot this check took as JSON to FILE (the next step's baseline)", 0 },
+	{ NULL, OPT_OLD_O, "LIST", OPTION_HIDDEN, NULL, 0 },
 	{ "json", 'J', NULL, 0, "JSON output: {\"check\":{...},\"findings\":[...]}", 0 },
 	{ "settle", OPT_SETTLE, NULL, 0,
 	  "Drop caches and compact memory first (default: only in a QEMU guest)", 0 },
@@ -68,6 +74,8 @@ static const struct argp_option check_options[] = {
 	  "Free pages that may be missing (default: from the noise, at least 1024)", 0 },
 	{ "injected", OPT_INJECTED, "PFN", 0, "A PFN memplug poisoned itself (repeatable)", 0 },
 	{ "step", OPT_STEP, "NAME", 0, "Name the step in the findings", 0 },
+	{ "force", OPT_FORCE, NULL, 0,
+	  "Compare with a baseline of another tree, kernel or boot all the same", 0 },
 	{ 0 }
 };
 
@@ -80,8 +88,11 @@ static error_t snap_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = a->ctx;
 		return 0;
-	case 'o':
+	case OPT_SAVE:
 		a->output = arg;
+		return 0;
+	case OPT_OLD_O:
+		mp_letter_elsewhere(state, key, "--save FILE (-w) writes the snapshot");
 		return 0;
 	case 'J':
 		a->json = true;
@@ -94,7 +105,7 @@ static error_t snap_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_READINGS:
 		if (mp_parse_u64(arg, 10, &v) || !v || v > 1000)
-			argp_error(state, "--readings takes 1 to 1000, not \"%s\"", arg);
+			mp_usage(state, "--readings takes 1 to 1000, not \"%s\"", arg);
 		a->readings = (unsigned)v;
 		return 0;
 	case OPT_BASELINE:
@@ -102,26 +113,29 @@ static error_t snap_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_STRUCT_PAGE:
 		if (mp_parse_u64(arg, 10, &v) || v < 32 || v > 256 || v % 8)
-			argp_error(state, "--struct-page-size takes a multiple of 8, 32 to 256");
+			mp_usage(state, "--struct-page-size takes a multiple of 8, 32 to 256");
 		a->struct_page = (unsigned)v;
 		return 0;
 	case OPT_TOLERANCE:
 		if (mp_parse_u64(arg, 10, &v) || !v)
-			argp_error(state, "--free-tolerance takes a page count above 0");
+			mp_usage(state, "--free-tolerance takes a page count above 0");
 		a->tolerance = v;
 		return 0;
 	case OPT_INJECTED:
 		if (mp_parse_u64(arg, 0, &v))
-			argp_error(state, "--injected takes a PFN, not \"%s\"", arg);
+			mp_usage(state, "--injected takes a PFN, not \"%s\"", arg);
 		if (a->ninjected == ARRAY_SIZE(a->injected))
-			argp_error(state, "at most %zu --injected PFNs", ARRAY_SIZE(a->injected));
+			mp_usage(state, "at most %zu --injected PFNs", ARRAY_SIZE(a->injected));
 		a->injected[a->ninjected++] = v;
 		return 0;
 	case OPT_STEP:
 		a->step = arg;
 		return 0;
+	case OPT_FORCE:
+		a->force = true;
+		return 0;
 	case ARGP_KEY_ARG:
-		argp_error(state, "no arguments are taken");
+		mp_usage(state, "no arguments are taken");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -239,13 +253,51 @@ static int open_take(struct snap_args *a, struct mp_root **root, const struct mp
 		return MP_EXIT_USAGE;
 	}
 	if (!(*s)->kpf_avail.ok)
-		mp_err("kpageflags not read: %s", (*s)->kpf_avail.why);
+		mp_logf(&a->ctx->log, MP_LOG_INFO, "kpageflags not read: %s", (*s)->kpf_avail.why);
 	if (!(*s)->pt_avail.ok)
 		mp_logf(&a->ctx->log, MP_LOG_INFO, "vmemmap page tables not read: %s",
 			(*s)->pt_avail.why);
 	if (!(*s)->kmsg_avail.ok)
 		mp_logf(&a->ctx->log, MP_LOG_INFO, "kernel log not read: %s", (*s)->kmsg_avail.why);
 	return 0;
+}
+
+/* A reading the kernel has but refused this user (not root, a lockdown). */
+static bool denied(const struct mp_avail *v)
+{
+	return !v->ok && (strstr(v->why, strerror(EACCES)) || strstr(v->why, strerror(EPERM)));
+}
+
+/*
+ * What the snapshot could not read, into buf ("" when whole): kpageflags
+ * whatever the reason when kpf_needed (check's invariants read it), and
+ * every reading this user was refused. Returns MP_EXIT_SKIP when kpageflags
+ * is among them and kpf_needed, MP_EXIT_PARTIAL for the rest, else 0.
+ */
+static int not_read(const struct mp_snapshot *s, bool kpf_needed, char *buf, size_t len)
+{
+	const struct {
+		const char *what;
+		const struct mp_avail *v;
+		bool needed;
+	} r[] = {
+		{ "kpageflags", &s->kpf_avail, kpf_needed },
+		{ "vmemmap page tables", &s->pt_avail, false },
+		{ "kernel log", &s->kmsg_avail, false },
+	};
+	int status = 0;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(r); i++) {
+		if (r[i].v->ok || !(r[i].needed || denied(r[i].v)))
+			continue;
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s (%s)", n ? "; " : "",
+				      r[i].what, r[i].v->why);
+		if (!status || r[i].needed)
+			status = r[i].needed ? MP_EXIT_SKIP : MP_EXIT_PARTIAL;
+	}
+	return status;
 }
 
 static int finish(int r)
@@ -306,12 +358,46 @@ static void summary(const struct mp_snapshot *s, FILE *f)
 	fputc('\n', f);
 }
 
+/* The baseline file as a snapshot, or say why not in memplug's words (exit status). */
+static int read_baseline(const char *file, struct mp_snapshot **base)
+{
+	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	_cleanup_free_ char *text = NULL;
+	enum json_tokener_error jerr;
+	struct json_object *j;
+	size_t len;
+	int r;
+
+	if (fd < 0) {
+		mp_err("cannot read the baseline %s: %s", file, strerror(errno));
+		return MP_EXIT_USAGE;
+	}
+	r = mp_read_fd(fd, MP_READ_ALL_MAX, &text, &len);
+	if (r < 0) {
+		mp_err("cannot read the baseline %s: %s", file, strerror(-r));
+		return MP_EXIT_USAGE;
+	}
+	j = json_tokener_parse_verbose(text, &jerr);
+	if (!j) {
+		mp_err("the baseline %s is not JSON: %s", file, json_tokener_error_desc(jerr));
+		return MP_EXIT_USAGE;
+	}
+	r = mp_snapshot_from_json(j, base);
+	json_object_put(j);
+	if (r < 0) {
+		mp_err("%s is not a memplug snapshot", file);
+		return MP_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int cmd_snapshot(struct mp_ctx *ctx, int argc, char **argv)
 {
 	struct snap_args a = { .ctx = ctx, .settle = -1 };
 	_cleanup_root_ struct mp_root *root = NULL;
 	_cleanup_snapshot_ struct mp_snapshot *s = NULL;
 	struct json_object *j;
+	char why[600];
 	int r;
 
 	if (argp_parse(&snapshot_argp, argc, argv, 0, NULL, &a))
@@ -331,7 +417,14 @@ int cmd_snapshot(struct mp_ctx *ctx, int argc, char **argv)
 	else
 		summary(s, stdout);
 	json_object_put(j);
-	return finish(MP_EXIT_OK);
+	/* a snapshot this user could not take whole says so, and exits 3 */
+	r = not_read(s, false, why, sizeof(why));
+	if (r) {
+		if (!a.json)
+			printf("partial:         not read: %s\n", why);
+		mp_err("a partial snapshot: not read: %s", why);
+	}
+	return finish(r);
 }
 
 int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
@@ -342,30 +435,27 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 	struct mp_findings f = { 0 };
 	struct mp_check_info info;
 	struct mp_check_opts o = { 0 };
-	int r;
+	char why[700];
+	int r, lack;
 
 	if (argp_parse(&check_argp, argc, argv, 0, NULL, &a))
 		return MP_EXIT_USAGE;
 	if (a.baseline) {
-		struct json_object *j = json_object_from_file(a.baseline);
-
-		if (!j) {
-			mp_err("cannot read the baseline %s: %s", a.baseline, json_err());
-			return MP_EXIT_USAGE;
-		}
-		r = mp_snapshot_from_json(j, &base);
-		json_object_put(j);
-		if (r < 0) {
-			mp_err("%s is not a memplug snapshot", a.baseline);
-			return MP_EXIT_USAGE;
-		}
+		r = read_baseline(a.baseline, &base);
+		if (r)
+			return r;
 	}
 	r = open_take(&a, &root, base, &s);
 	if (r)
 		return r;
-	if (base && (base->block_size != s->block_size || base->page_size != s->page_size)) {
-		mp_err("the baseline is of another machine (block or page size differ)");
-		return MP_EXIT_USAGE;
+	if (base) {
+		r = mp_snapshot_same_system(base, s, why, sizeof(why));
+		if (r == -EINVAL || (r < 0 && !a.force)) {
+			mp_err("%s%s", why, r == -EINVAL ? "" : "; --force compares anyway");
+			return MP_EXIT_USAGE;
+		}
+		if (r < 0)
+			mp_logf(&ctx->log, MP_LOG_WARN, "%s; compared as --force asks", why);
 	}
 	o.struct_page = a.struct_page;
 	o.free_tolerance = a.tolerance;
@@ -381,8 +471,12 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 		mp_findings_clear(&f);
 		return MP_EXIT_USAGE;
 	}
+	/* what could not be read is said; without kpageflags nothing is clean */
+	lack = not_read(s, true, why, sizeof(why));
 	if (a.json) {
 		struct json_object *j = json_object_new_object(), *c = json_object_new_object();
+
+		json_object_object_add(c, "not_read", why[0] ? json_object_new_string(why) : NULL);
 
 		json_object_object_add(c, "struct_page",
 				       info.struct_page ? json_object_new_int(info.struct_page)
@@ -444,9 +538,15 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 		if (f.n > mp_findings_count(&f))
 			printf(" (%zu note%s)", f.n - mp_findings_count(&f),
 			       f.n - mp_findings_count(&f) == 1 ? "" : "s");
+		if (lack)
+			printf(", %s: not read: %s", lack == MP_EXIT_SKIP ? "skipped" : "partial",
+			       why);
 		putchar('\n');
 	}
-	r = mp_findings_count(&f) ? MP_EXIT_FINDINGS : MP_EXIT_OK;
+	r = mp_findings_count(&f) ? MP_EXIT_FINDINGS : lack;
+	if (lack && r != MP_EXIT_FINDINGS)
+		mp_err("%s: not read: %s",
+		       lack == MP_EXIT_SKIP ? "check skipped" : "a partial check", why);
 	mp_findings_clear(&f);
 	return finish(r);
 }

@@ -716,7 +716,8 @@ ssize_t mp_selector_resolve(const struct mp_selector *sel, const struct mp_memor
 		}
 	}
 	if (sel->size && mode == MP_SEL_LIST) {
-		snprintf(err, errlen, "a size selects memory to online or offline, not to list");
+		snprintf(err, errlen,
+			 "a size selects memory to online or offline, not blocks to show");
 		return -EINVAL;
 	}
 	v = calloc(mem->nblocks ? mem->nblocks : 1, sizeof(*v));

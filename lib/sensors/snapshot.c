@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -499,6 +501,62 @@ static int read_kmsg(struct mp_root *root, const struct mp_snap_opts *o, struct 
 	return 0;
 }
 
+/* The kernel, boot and tree the snapshot is of; what is not there stays "". */
+static void read_origin(const struct mp_root *root, struct mp_snapshot *s)
+{
+	/* a tree's own release, never this machine's (mp_kernel_release's fallback) */
+	if (mp_root_is_sysroot(root))
+		mp_read_str(root, "/proc/sys/kernel/osrelease", s->kernel, sizeof(s->kernel));
+	else
+		mp_kernel_release(root, s->kernel, sizeof(s->kernel));
+	if (mp_read_str(root, "/proc/sys/kernel/random/boot_id", s->boot_id, sizeof(s->boot_id)) <
+	    0)
+		s->boot_id[0] = '\0';
+	if (mp_root_is_sysroot(root))
+		mp_root_show(root, "", s->sysroot, sizeof(s->sysroot));
+	s->have_origin = true;
+}
+
+static bool same_tree(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+
+	if (!strcmp(a, b))
+		return true;
+	return *a && *b && realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
+}
+
+int mp_snapshot_same_system(const struct mp_snapshot *base, const struct mp_snapshot *now,
+			    char *why, size_t len)
+{
+	if (base->block_size != now->block_size || base->page_size != now->page_size) {
+		snprintf(why, len,
+			 "the baseline is of another machine (blocks of %" PRIu64
+			 " bytes and pages of %" PRIu64 ", here %" PRIu64 " and %" PRIu64 ")",
+			 base->block_size, base->page_size, now->block_size, now->page_size);
+		return -EINVAL;
+	}
+	if (!base->have_origin || !now->have_origin)
+		return 0;
+	if (!same_tree(base->sysroot, now->sysroot)) {
+		snprintf(why, len, "the baseline is of %s%s, this check of %s%s",
+			 base->sysroot[0] ? "the tree " : "the live system", base->sysroot,
+			 now->sysroot[0] ? "the tree " : "the live system", now->sysroot);
+		return -EXDEV;
+	}
+	if (base->kernel[0] && now->kernel[0] && strcmp(base->kernel, now->kernel)) {
+		snprintf(why, len, "the baseline is of kernel %s, this is %s", base->kernel,
+			 now->kernel);
+		return -EXDEV;
+	}
+	if (base->boot_id[0] && now->boot_id[0] && strcmp(base->boot_id, now->boot_id)) {
+		snprintf(why, len, "the baseline is of boot %s, this is boot %s (rebooted)",
+			 base->boot_id, now->boot_id);
+		return -EXDEV;
+	}
+	return 0;
+}
+
 int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const struct mp_log *log,
 		     struct mp_snapshot **out)
 {
@@ -509,6 +567,7 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 	if (!s)
 		return -ENOMEM;
 	s->page_size = mp_page_size();
+	read_origin(root, s);
 	if ((r = read_blocks(root, o, log, s)) < 0)
 		return failed(o, MP_SYS_MEMORY, r);
 	if (o->settle)
@@ -723,6 +782,11 @@ struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s)
 	json_object_object_add(o, "step", json_object_new_string(s->step));
 	json_object_object_add(o, "page_size", json_object_new_uint64(s->page_size));
 	json_object_object_add(o, "block_size", json_object_new_uint64(s->block_size));
+#define ADD_STR(k, v) json_object_object_add(o, k, (v)[0] ? json_object_new_string(v) : NULL)
+	ADD_STR("kernel", s->kernel);
+	ADD_STR("boot_id", s->boot_id);
+	ADD_STR("sysroot", s->sysroot);
+#undef ADD_STR
 	a = json_object_new_array();
 	for (size_t i = 0; i < s->nblocks; i++) {
 		const struct mp_snap_block *b = &s->blocks[i];
@@ -867,6 +931,10 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 	s->block_size = ju64(o, "block_size");
 	if (!s->page_size || !s->block_size || s->block_size % s->page_size)
 		goto fail;
+	s->have_origin = json_object_object_get_ex(o, "kernel", NULL);
+	snprintf(s->kernel, sizeof(s->kernel), "%s", jstr(o, "kernel"));
+	snprintf(s->boot_id, sizeof(s->boot_id), "%s", jstr(o, "boot_id"));
+	snprintf(s->sysroot, sizeof(s->sysroot), "%s", jstr(o, "sysroot"));
 	if (!json_object_object_get_ex(o, "blocks", &a) || !json_object_is_type(a, json_type_array))
 		goto fail;
 	s->nblocks = json_object_array_length(a);

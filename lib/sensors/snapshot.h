@@ -24,6 +24,14 @@ struct mp_snap_block {
 struct mp_snapshot {
 	char step[64];
 	uint64_t page_size, block_size;
+	/*
+	 * What it was taken of: the kernel release, the boot id
+	 * (/proc/sys/kernel/random/boot_id), both under the sysroot ("" where
+	 * not there), and the sysroot as given ("": the live system).
+	 * have_origin is false for a saved snapshot from before they were kept.
+	 */
+	char kernel[65], boot_id[40], sysroot[256];
+	bool have_origin;
 	size_t nblocks;
 	struct mp_snap_block *blocks; /* sorted by id */
 	struct mp_counters meminfo, vmstat;
@@ -95,6 +103,14 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 		     struct mp_snapshot **out);
 /* A recorded step folder (meminfo, vmstat, zoneinfo, block-states,
  * kpageflags-memoryN.bin, ptdump-kernel.txt). */
+/*
+ * Whether now can be checked against base: 0, or -EXDEV with a one-line
+ * reason when base was taken of another tree, kernel or boot (what is not
+ * known on either side is not held against it), -EINVAL when block or page
+ * sizes differ (nothing compares then).
+ */
+int mp_snapshot_same_system(const struct mp_snapshot *base, const struct mp_snapshot *now,
+			    char *why, size_t len);
 int mp_snapshot_load_recorded(const char *dir, uint64_t block_size, uint64_t page_size,
 			      struct mp_snapshot **out);
 struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s);

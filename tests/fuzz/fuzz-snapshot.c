@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * A saved snapshot (memplug snapshot -o FILE, the baseline memplug check
+ * A saved snapshot (memplug snapshot --save FILE, the baseline memplug check
  * reads): the input through json_tokener, mp_snapshot_from_json, then
  * back to JSON and its PFN runs.
  */

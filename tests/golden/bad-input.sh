@@ -25,10 +25,12 @@ sums() {
 		find . -type f ! -path ./run/memplug.lock -exec md5sum {} + | sort)
 }
 
-# The reason: one line, the argp hint ("Try `memplug ... --help' ...",
-# wrapped by argp) aside.
+# The reason: one line, "memplug: " and memplug's words, as util-linux
+# says it (no argp hint over three lines, no `...' quotes, no library's
+# function names).
 one_line() {
-	[ "$(grep -cv "^Try \`memplug\|^information\.\$\|^more information\.\$" "$WORK/err")" = 1 ]
+	[ "$(wc -l <"$WORK/err")" = 1 ] && grep -q '^memplug: ' "$WORK/err" &&
+		! grep -q "\`\|json_object\|^memplug [a-z]*:" "$WORK/err"
 }
 
 # expect STATUS ARGS...: memplug ARGS --sysroot T exits STATUS with a
@@ -85,6 +87,11 @@ expect 2 offline --timeout 1e9 5
 expect 2 offline memory99999999999999999999
 expect 2 list --output ''
 expect 2 nosuch 5
+expect 2 list --nosuch
+expect 2 online --zone
+expect 2 online --zone Device 5
+expect 2 help nosuch
+expect 2
 
 # No QMP port in the tree: the qmp backend cannot work here, a skip.
 expect 4 add 128M
@@ -135,11 +142,28 @@ rm -rf "$T/proc/iomem" "$T/run"
 # this machine's own /proc).
 expect 2 pages x
 expect 2 pages --nosuch
+expect 2 pages 99999
+expect 2 pages node:9
+expect 2 pages zone:bogus
+expect 2 pages state:bogus
+expect 2 pages 512M
+expect 2 list node:9
+expect 2 list zone:bogus
+expect 2 list state:bogus
 expect 2 snapshot --readings x
 expect 2 snapshot extra
 expect 2 check extra
 expect 2 check --baseline "$WORK/nosuch.json"
-expect 2 run -S nosuch
+grep -q "^memplug: cannot read the baseline .*/nosuch.json: No such file or directory\$" "$WORK/err" ||
+	fail "check --baseline nosuch: $(cat "$WORK/err")"
+expect 2 run --scenario nosuch
+# one meaning per letter, as lsmem's: -o columns, -n --noheadings, -S --split
+expect 2 snapshot -o BLOCK,STATE
+expect 2 check -o next.json
+expect 2 run -S inject
+expect 2 online -n 5
+expect 2 shrink -o out nosuch.trace
+[ ! -e BLOCK,STATE ] || fail "snapshot -o BLOCK,STATE wrote a file of that name"
 expect 2 run --steps 0
 expect 2 run --size 0
 expect 2 run --seed -1
@@ -153,6 +177,36 @@ expect 2 replay --no-restore "$WORK/nosuch.trace"
 expect 2 run 5-x
 printf '{"memplug_snapshot": 1, "blocks": 7' >"$WORK/cut.json"
 expect 2 check --baseline "$WORK/cut.json"
+
+# A baseline of another boot (boot_id), kernel or tree: refused in one line
+# (exit 2); --force compares (no refusal; 4 here, the tree has no kpageflags).
+mkdir -p "$T/proc/sys/kernel/random"
+echo 6e2a0c4e-1111-4b7c-9d6e-0123456789ab >"$T/proc/sys/kernel/random/boot_id"
+"$MEMPLUG" snapshot --sysroot "$T" --readings 1 --save "$WORK/boot1.json" >/dev/null 2>&1 ||
+	fail "snapshot of boot 1"
+grep -q '"boot_id": *"6e2a0c4e-1111-4b7c-9d6e-0123456789ab"' "$WORK/boot1.json" ||
+	fail "no boot_id in the snapshot: $(head -c 300 "$WORK/boot1.json")"
+echo 6e2a0c4e-2222-4b7c-9d6e-0123456789ab >"$T/proc/sys/kernel/random/boot_id"
+expect 2 check --readings 1 --baseline "$WORK/boot1.json"
+grep -q "boot 6e2a0c4e-1111.*this is boot 6e2a0c4e-2222.*--force" "$WORK/err" ||
+	fail "another boot: $(cat "$WORK/err")"
+run check --sysroot "$T" --readings 1 --force --baseline "$WORK/boot1.json"
+[ "$(rc)" != 2 ] && grep -q "compared as --force asks" "$WORK/err" ||
+	fail "check --force: exit $(rc): $(cat "$WORK/err")"
+rm -rf "$T/proc/sys/kernel/random"
+echo "ok check --force compares a baseline of another boot"
+
+# contrib/smoke's options without their value: a one-line reason, exit 2,
+# before anything is built or booted.
+for o in --kernel --duration --seed; do
+	set +e
+	sh "$top_srcdir/contrib/smoke" $o >"$WORK/out" 2>"$WORK/err"
+	echo $? >"$WORK/rc"
+	set -e
+	[ "$(rc)" = 2 ] && [ "$(cat "$WORK/err")" = "smoke: $o needs a value" ] ||
+		fail "contrib/smoke $o: exit $(rc): $(cat "$WORK/err")"
+	echo "ok 2 contrib/smoke $o"
+done
 
 # /proc/kpageflags missing, a folder, a FIFO (never waited on): exit 2.
 expect 2 pages 0-1

@@ -125,25 +125,35 @@ expected list/$G-offline-json $G list -J -b -o RANGE,SIZE,BLOCK,STATE state:offl
 expected list/$G-range $G list --blocks 0x100000000-0x11fffffff
 expected list/$G-blocks-list $G list --blocks -o BLOCK,STATE,ZONES 2,33-34,memory39
 expected list/$G-no-block $G list 99999
+expected list/$G-no-node $G list node:9
+expected list/$G-no-zone $G list zone:bogus
+expected list/$G-bad-selector $G list node:x
 expected list/$G-bad-column $G list -o RANGE,NOSUCH
 expected list/$G-bad-summary $G list --summary=sometimes
 expected list/$G-unaligned $G list 0x100000000-0x100000fff
 
-# pages: the tree with page flags in every shape; a block that is gone; a
-# node filter; a tree without /proc/kpageflags.
+# pages: the tree with page flags in every shape; a block never there (past
+# the end of /proc/kpageflags, exit 2 as list); every selector form, an empty
+# selection and a malformed one; a tree without /proc/kpageflags.
 expected pages/$K $K pages
 expected pages/$K-json $K pages -J
 expected pages/$K-count-flags $K pages -c -f
 expected pages/$K-raw-dimms $K pages -r -n 32-39
 expected pages/$K-json-count-flags-36 $K pages -J -c -f 36
-expected pages/$K-absent-40 $K pages 40
 expected pages/$K-selector $K pages node:1
+expected pages/$K-state $K pages -n state:offline
+expected pages/$K-zone $K pages -n zone:Movable
+expected pages/$K-range $K pages -n 0x100000000-0x10fffffff
+expected pages/$K-size $K pages 3M
+expected pages/$K-no-block $K pages 99999
+expected pages/$K-no-node $K pages node:9
+expected pages/$K-bad-selector $K pages state:bogus
 expected pages/$G $G pages
 
 # snapshot and check: the text and the JSON on every tree (one nr_free_pages
 # reading where the number of readings is not the point); snapshot -o; check
 # against a snapshot of the same tree, and of the other recording of the
-# same guest (another boot), and -o.
+# same guest (another tree: refused; compared with --force), and --save.
 for c in snapshot check; do
 	expected $c/$G $G $c
 	for t in $G1 $H $K; do
@@ -153,23 +163,31 @@ for c in snapshot check; do
 		expected $c/$t-json $t $c --readings 1 -J
 	done
 done
-expected --file snap.json snapshot/$K-output $K snapshot --readings 2 -o snap.json
+expected --file snap.json snapshot/$K-output $K snapshot --readings 2 --save snap.json
 for t in $K $G; do
-	"$MEMPLUG" -s "$WORK/trees/$t" snapshot --readings 1 -o "$WORK/$t.json" >/dev/null 2>"$WORK/err" ||
-		fail "the baseline of $t: $(cat "$WORK/err")"
+	(cd "$WORK/trees" && "$MEMPLUG" -s "$t" snapshot --readings 1 --save "$WORK/$t.json") \
+		>/dev/null 2>"$WORK/err" || fail "the baseline of $t: $(cat "$WORK/err")"
 done
 expected --input "$WORK/$K.json" check/$K-baseline-self $K check --readings 1 --baseline $K.json
 expected --input "$WORK/$K.json" check/$K-baseline-self-json $K check --readings 1 -J --baseline $K.json
-expected --input "$WORK/$G.json" check/$K-baseline-$G $K check --readings 1 --baseline $G.json
+expected --input "$WORK/$G.json" check/$K-baseline-$G-refused $K check --readings 1 --baseline $G.json
+expected --input "$WORK/$G.json" check/$K-baseline-$G $K check --readings 1 --force --baseline $G.json
 expected --input "$WORK/$G.json" --file next.json check/$K-baseline-$G-json-output $K \
-	check --readings 1 -J --baseline $G.json --step after-reboot -o next.json
+	check --readings 1 -J --force --baseline $G.json --step after-reboot -w next.json
 
-# run on a tree: without a backend that can add (skip, 4); on the blocks
+# online: --zone in chmem's spelling and any case (the plan only).
+expected --fresh online/$G-zone-Movable $G online --zone Movable --dry-run 36
+expected --fresh online/$G-zone-NORMAL $G online --zone NORMAL --dry-run 36-37
+expected online/$G-zone-Device $G online --zone Device 36
+
+# run on a tree: without a backend that can add (skip, 4; with --ktap a
+# KTAP document that says so); on the blocks
 # there (--max-devices 0): the summary, --json, the trace and timeline.csv,
 # --ktap. A tree keeps the word written to a state file ("online_movable"),
 # which reads back as no state: those are state findings, today's answer.
 expected --fresh run/$G-no-backend $G run --seed 7 --steps 5 --dir run
-expected --fresh run/$G-inject $G run -S inject --seed 7 --steps 5 --dir run
+expected --fresh run/$G-no-backend-ktap $G run --seed 7 --steps 5 --dir run --ktap
+expected --fresh run/$G-inject $G run --scenario inject --seed 7 --steps 5 --dir run
 expected --fresh --file report.json --file run/trace --file run/timeline.csv run/$G-blocks $G \
 	run --seed 7 --steps 30 --max-devices 0 --allow-boot-memory --dir run --json report.json 36-39
 expected --fresh run/$G-blocks-ktap $G \
@@ -211,6 +229,11 @@ expected help/memplug - --help
 for c in run list online offline add remove restore snapshot check pages qmp replay shrink decode-oops; do
 	expected help/$c - $c --help
 done
+# -h as --help, and memplug help [COMMAND], as lsmem, chmem and daxctl.
+expected help/memplug-h - -h
+expected help/list-h - list -h
+expected help/help - help
+expected help/help-pages - help pages
 unset COLUMNS
 
 wait

@@ -43,6 +43,19 @@ check_tree() {
 	while read -r s; do total=$((total + s)); done <"$WORK/out"
 	[ "$total" -eq $(($(wc -l <"$WORK/want") * bs)) ] ||
 		fail "$name: merged sizes add up to $total, not $(wc -l <"$WORK/want") blocks of $bs"
+
+	# JSON's booleans say what the table's cells say, block by block (yes:
+	# true, no: false, "-": null; empty, for an offline block, as lsmem: false)
+	run list --sysroot "$root" --blocks -r -n -o BLOCK,REMOVABLE,MEMMAP
+	[ "$(rc)" = 0 ] || fail "$name: exit $(rc): $(cat "$WORK/err")"
+	awk -F '[ ]' 'function b(v) { return v == "yes" ? "true" : v == "-" ? "null" : "false" }
+	     { print $1, b($2), b($3) }' "$WORK/out" >"$WORK/want-json"
+	run list --sysroot "$root" --blocks -J -o BLOCK,REMOVABLE,MEMMAP
+	[ "$(rc)" = 0 ] || fail "$name: -J exit $(rc): $(cat "$WORK/err")"
+	jq -r '.memory[] | "\(.block) \(.removable) \(.memmap)"' "$WORK/out" >"$WORK/got-json" ||
+		fail "$name: list -J is not JSON"
+	diff -u "$WORK/want-json" "$WORK/got-json" >&2 ||
+		fail "$name: JSON booleans differ from the table"
 	echo "ok $name: $(wc -l <"$WORK/want") blocks"
 }
 
@@ -78,6 +91,12 @@ rm -f "$v/$mem/memory2"/node* "$v"/sys/devices/system/node/node*/memory2
 check_tree "block 2 without node" "$v"
 run list --sysroot "$v" -J -o BLOCK,NODE 2
 grep -q '"node": null' "$WORK/out" || fail "no node must read null in JSON: $(cat "$WORK/out")"
+
+v=$WORK/v-notremovable; cp -a "$src" "$v"
+echo 0 >"$v/$mem/memory3/removable"
+check_tree "block 3 not removable" "$v"
+run list --sysroot "$v" -J -o BLOCK,REMOVABLE 3
+grep -q '"removable": false' "$WORK/out" || fail "removable 0 must read false: $(cat "$WORK/out")"
 
 v=$WORK/v-noblocks; cp -a "$src" "$v"
 mkdir -p "$v/$mem/memory_failure" "$v/$mem/memoryX" "$v"/sys/devices/system/node/node0/memory_failure

@@ -38,7 +38,7 @@ sed -n "$((i - 12)),$((i + 11))p" "$WORK/ops" >>"$WORK/fresh.trace"
 [ "$(grep -c -e '^online' -e '^offline' -e '^inject' "$WORK/fresh.trace")" = 24 ] ||
 	fail "fresh.trace: $(cat "$WORK/fresh.trace")"
 set +e
-"$MEMPLUG" shrink --fresh-guest --vm "$VM" --until injected -o "$WORK/fresh.min" "$WORK/fresh.trace" \
+"$MEMPLUG" shrink --fresh-guest --vm "$VM" --until injected --save "$WORK/fresh.min" "$WORK/fresh.trace" \
 	-- --memplug "$MEMPLUG" --debian "$k" --timeout 300 --dimm 512M \
 	--modules-load memory-notifier-error-inject >"$WORK/fresh.out" 2>"$WORK/fresh.err"
 r=$?
