@@ -137,18 +137,18 @@ static error_t decode_parse(int key, char *arg, struct argp_state *state)
 	case OPT_VMEMMAP:
 	case OPT_PAGE_OFFSET:
 		if (parse_addr(arg, &v) < 0)
-			argp_error(state, "not a kernel address: \"%s\"", arg);
+			mp_usage(state, "not a kernel address: \"%s\"", arg);
 		*(key == OPT_VMEMMAP ? &a->l.vmemmap_base : &a->l.page_offset_base) = v;
 		a->bases_given = true;
 		return 0;
 	case OPT_STRUCT_PAGE:
 		if (mp_parse_u64(arg, 10, &v) < 0 || v < 32 || v > 256)
-			argp_error(state, "--struct-page takes 32 to 256 bytes, not \"%s\"", arg);
+			mp_usage(state, "--struct-page takes 32 to 256 bytes, not \"%s\"", arg);
 		a->l.struct_page = (unsigned)v;
 		return 0;
 	case OPT_BLOCK_SIZE:
 		if (mp_parse_size(arg, &v) < 0 || !v || (v & (v - 1)))
-			argp_error(state, "--block-size takes a power of two, not \"%s\"", arg);
+			mp_usage(state, "--block-size takes a power of two, not \"%s\"", arg);
 		a->l.block_size = v;
 		return 0;
 	case OPT_BLOCKS:
@@ -174,7 +174,7 @@ static error_t decode_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case ARGP_KEY_ARG:
 		if (a->file)
-			argp_error(state, "one console log only (\"%s\")", arg);
+			mp_usage(state, "one console log only (\"%s\")", arg);
 		a->file = arg;
 		return 0;
 	case ARGP_KEY_END:

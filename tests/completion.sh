@@ -69,7 +69,7 @@ complete_line memplug restore -- | grep -q -- '--dry-run\|--no-restore' &&
 want "zones" "auto kernel movable" -- memplug online --zone ""
 want "zones (=)" "auto kernel movable" -- memplug add --online=""
 want "zones -z m" "movable" -- memplug online -z m
-want "scenarios" "$("$MEMPLUG" run --list-scenarios | cut -d' ' -f1)" -- memplug run -S ""
+want "scenarios" "$("$MEMPLUG" run --list-scenarios | cut -d' ' -f1)" -- memplug run --scenario ""
 want "scenarios n" "neighbours" -- memplug run --scenario n
 want "add backends" "qmp dax probe" -- memplug add --backend ""
 want "remove backends" "qmp acpi dax" -- memplug remove -B ""

@@ -98,7 +98,7 @@ echo "$k: an oops that does not panic: stopped within 15 s, decoded to PFN 0x100
 # shrink --fresh-guest --until crash: of four steps one crashes
 sed -e 's/^check$/auto_online online_movable/' "$WORK/crash.trace" >"$WORK/four.trace"
 rc=0
-"$MEMPLUG" shrink --fresh-guest --vm "$VM" --until crash -o "$WORK/four.min" "$WORK/four.trace" \
+"$MEMPLUG" shrink --fresh-guest --vm "$VM" --until crash -w "$WORK/four.min" "$WORK/four.trace" \
 	-- --debian "$k" --memplug "$MEMPLUG" >"$WORK/shrink.out" 2>"$WORK/shrink.err" || rc=$?
 cat "$WORK/shrink.out"
 [ "$rc" = 0 ] || { tail -n 20 "$WORK/shrink.err" >&2; fail "shrink exited $rc"; }
