@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "checks/checker.h"
-#include "sensors/kcore.h"
 #include "checks/slope.h"
+#include "sensors/kcore.h"
 
 #define PMD_BYTES (UINT64_C(2) << 20)
 

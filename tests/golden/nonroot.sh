@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # memplug check and snapshot as a user who is not root (nobody, through
 # setpriv), on a recorded tree whose /proc/kpage* are root's as on a real
 # machine, and on this machine's own read-only interfaces: a check that

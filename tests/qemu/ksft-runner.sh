@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The kernel's kselftest runner (tools/testing/selftests/run_kselftest.sh and
 # kselftest/runner.sh, GPL-2.0 as their SPDX lines say) from Debian's
 # linux-source-6.1 package, fetched once into the cache with a private apt
