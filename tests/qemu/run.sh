@@ -1,5 +1,5 @@
 #!/bin/sh
-# memplug run in guests of both Debian kernels: every scenario runs clean
+# memplug run in guests of the Debian kernels (MEMPLUG_KERNEL): every scenario runs clean
 # (no finding) for a bounded number of steps; inject reports exactly its
 # injected failures and no leak; the KTAP output is valid KTAP v1; the JSON
 # report and the trace are there and agree.
