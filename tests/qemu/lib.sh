@@ -2,13 +2,13 @@
 # Helpers of the QEMU guest tests (sourced after ../lib.sh), POSIX sh like
 # the other tests (automake runs them with $(SHELL)).
 # A test boots Debian's kernels (MEMPLUG_KERNEL: a list of what memplug-vm's
-# --debian takes, "6.1 6.12" by default) with contrib/qemu/memplug-vm and
+# --debian takes, "6.1 6.12 7.2" by default) with contrib/qemu/memplug-vm and
 # checks what memplug says in the guest against what the guest's own sysfs
 # and QEMU's QMP say.
 
 # shellcheck disable=SC2154 # set by ../lib.sh
 VM=$top_srcdir/contrib/qemu/memplug-vm
-KERNELS=${MEMPLUG_KERNEL:-6.1 6.12}
+KERNELS=${MEMPLUG_KERNEL:-6.1 6.12 7.2}
 
 # Skip (77) where the guest tests cannot run. MEMPLUG_NO_QEMU=1 is a
 # deliberate opt-out (check-asan), so it skips even under CI. The argument
