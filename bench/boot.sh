@@ -3,7 +3,7 @@
 # Wall time from memplug-vm's start to memplug's result, per Debian kernel,
 # with a trivial command (`memplug --version`, or `true` in a script when
 # memplug is not built). Several runs per kernel; prints each and the median.
-#   bench/boot.sh [RUNS]          (MEMPLUG_KERNEL="6.1 6.12" by default)
+#   bench/boot.sh [RUNS]          (MEMPLUG_KERNEL="6.1 6.12 7.2" by default)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 vm=$top/contrib/qemu/memplug-vm
@@ -20,7 +20,7 @@ else
 	label="a script running true (memplug not built)"
 fi
 echo "memplug-vm wall time, $label, $runs runs per kernel"
-for k in ${MEMPLUG_KERNEL:-6.1 6.12}; do
+for k in ${MEMPLUG_KERNEL:-6.1 6.12 7.2}; do
 	"$vm" --debian "$k" --fetch-only >/dev/null # fetching is not timed
 	times=()
 	for ((i = 0; i < runs; i++)); do
@@ -30,7 +30,7 @@ for k in ${MEMPLUG_KERNEL:-6.1 6.12}; do
 	done
 	median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2)}')
 	printf '%s\n' "$median" "${times[@]}" | awk -v k="$k" '
-		NR == 1 { printf "%-5s median %6.2f s   runs:", k, $1 / 1000; next }
+		NR == 1 { printf "%-6s median %6.2f s   runs:", k, $1 / 1000; next }
 		{ printf " %.2f", $1 / 1000 }
 		END { print "" }' 
 done

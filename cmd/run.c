@@ -37,6 +37,7 @@ struct run_args {
 	bool ktap;
 	bool no_step_checks;
 	bool step_kpf_all;
+	bool strict;
 	uint64_t dimm_size;
 	unsigned max_devs;
 	struct mp_selector sel;
@@ -60,7 +61,8 @@ enum {
 	OPT_MAXDEV,
 	OPT_LIST,
 	OPT_NOSTEP,
-	OPT_STEPKPF
+	OPT_STEPKPF,
+	OPT_STRICT
 };
 
 static const struct argp_option run_options[] = {
@@ -89,6 +91,10 @@ static const struct argp_option run_options[] = {
 	  "After a step, read the kpageflags of the blocks it touched in part (sample: a "
 	  "turning sixteenth and the head, the default) or all of them (all); check steps "
 	  "and the end read all",
+	  0 },
+	{ "strict", OPT_STRICT, NULL, 0,
+	  "Count each way the kernel differs from its documented interface (a kernel-interface "
+	  "note) as a finding",
 	  0 },
 	{ 0 }
 };
@@ -166,6 +172,9 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_NOSTEP:
 		a->no_step_checks = true;
+		return 0;
+	case OPT_STRICT:
+		a->strict = true;
 		return 0;
 	case OPT_LIST:
 		for (size_t i = 0; i < mp_nscenarios; i++)
@@ -316,6 +325,7 @@ static int run_start(struct run_args *a, struct mp_root *root, struct mp_run **r
 		.allow_boot_memory = a->opts.allow_boot_memory,
 		.check_steps = !a->no_step_checks,
 		.step_kpf_all = a->step_kpf_all,
+		.strict = a->strict,
 		.dir = a->dir,
 		.trace_path = a->trace,
 		.header.seed = a->seed,

@@ -435,6 +435,8 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 	struct mp_findings f = { 0 };
 	struct mp_check_info info;
 	struct mp_check_opts o = { 0 };
+	_cleanup_memory_ struct mp_memory *mem = NULL;
+	struct mp_kernel k;
 	char why[700];
 	int r, lack;
 
@@ -462,7 +464,13 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 	o.injected = a.injected;
 	o.ninjected = a.ninjected;
 	o.step = a.step ? a.step : "";
-	if (mp_check(base, s, &o, &f, &info) < 0) {
+	/* what the kernel does where the checks rely on it; its differences as notes */
+	mp_kernel_init(&k);
+	if (mp_memory_read(root, MP_READ_STATE | MP_READ_ZONES, &a.ctx->log, &mem) == 0)
+		mp_kernel_probe(root, mem, &k);
+	o.kernel = &k;
+	if (mp_check_kernel_notes(&k, false, o.step, &f) < 0 ||
+	    mp_check(base, s, &o, &f, &info) < 0) {
 		mp_err("out of memory");
 		mp_findings_clear(&f);
 		return MP_EXIT_USAGE;
@@ -506,6 +514,7 @@ int cmd_check(struct mp_ctx *ctx, int argc, char **argv)
 		json_object_object_add(c, "kmsg_to",
 				       info.kmsg_compared ? json_object_new_uint64(info.kmsg_to)
 							  : NULL);
+		json_object_object_add(c, "kernel_interface", mp_kernel_to_json(&k));
 		json_object_object_add(j, "check", c);
 		json_object_object_add(j, "findings", mp_findings_to_json(&f));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |

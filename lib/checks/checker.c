@@ -129,6 +129,34 @@ static bool injected(const struct mp_check_opts *o, uint64_t first, uint64_t n, 
 	return *count > 0;
 }
 
+/*
+ * The pages of a range that read as having no memmap online: NOPAGE as
+ * documented, or 0 where the kernel was seen to give 0 (7.2), either while
+ * nothing was learned. Pages past the end of kpageflags count as such.
+ */
+static uint64_t absent_pages(const struct mp_check_opts *o, const struct mp_kpf_summary *k)
+{
+	enum mp_kpf_absent a = o->kernel ? o->kernel->kpf_absent : MP_KPF_ABSENT_UNKNOWN;
+
+	switch (a) {
+	case MP_KPF_ABSENT_NOPAGE:
+		return k->cls[MP_KPC_NOPAGE];
+	case MP_KPF_ABSENT_ZERO:
+		return k->zero + k->beyond;
+	default:
+		return k->cls[MP_KPC_NOPAGE] + k->zero;
+	}
+}
+
+static const char *absent_unit(const struct mp_check_opts *o)
+{
+	enum mp_kpf_absent a = o->kernel ? o->kernel->kpf_absent : MP_KPF_ABSENT_UNKNOWN;
+
+	return a == MP_KPF_ABSENT_NOPAGE ? "NOPAGE pages"
+	       : a == MP_KPF_ABSENT_ZERO ? "0 pages"
+					 : "NOPAGE or 0 pages";
+}
+
 static int check_pages(const struct mp_snapshot *now, const struct mp_check_opts *o,
 		       struct mp_findings *out)
 {
@@ -151,14 +179,14 @@ static int check_pages(const struct mp_snapshot *now, const struct mp_check_opts
 		}
 		/* seen: the pages read (all of the block, or a sample after a step) */
 		if ((!b->present || b->state == MP_STATE_OFFLINE) &&
-		    k->cls[MP_KPC_NOPAGE] != k->seen) {
+		    absent_pages(o, k) != k->seen) {
 			x = mp_findings_add(out, MP_FIND_STATE, (int64_t)b->id, o->step,
 					    "%s block has pages that read as online memory",
 					    b->present ? "offline" : "removed");
 			if (!x)
 				return -ENOMEM;
-			mp_finding_numbers(x, (int64_t)k->seen, (int64_t)k->cls[MP_KPC_NOPAGE],
-					   "NOPAGE pages");
+			mp_finding_numbers(x, (int64_t)k->seen, (int64_t)absent_pages(o, k),
+					   absent_unit(o));
 			mp_finding_pfns(x, k->first_pfn, last);
 		}
 		injected(o, k->first_pfn, k->npages, &ninj);
@@ -661,6 +689,30 @@ int mp_check_uevents(const struct mp_uevent_diff *d, const char *step, struct mp
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* ---- the kernel's differences from its documentation ---- */
+
+int mp_check_kernel_notes(struct mp_kernel *k, bool strict, const char *step,
+			  struct mp_findings *out)
+{
+	char text[sizeof(((struct mp_finding *)0)->what)];
+	int n = 0;
+
+	for (int d = 0; d < MP_KDIFF_COUNT; d++) {
+		struct mp_finding *x;
+
+		if (!k->diff[d] || k->told[d])
+			continue;
+		x = mp_findings_add(out, MP_FIND_KERNEL_INTERFACE, -1, step, "%s",
+				    mp_kdiff_text(k, (enum mp_kdiff)d, text, sizeof(text)));
+		if (!x)
+			return -ENOMEM;
+		x->strict = strict;
+		k->told[d] = true;
+		n++;
+	}
+	return n;
 }
 
 /* ---- what did not come back ---- */

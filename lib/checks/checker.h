@@ -10,6 +10,7 @@
 #define MEMPLUG_CHECKER_H
 
 #include "checks/finding.h"
+#include "sensors/kernel.h"
 #include "sensors/snapshot.h"
 #include "sensors/uevent.h"
 
@@ -19,6 +20,9 @@ struct mp_check_opts {
 	const uint64_t *injected; /* PFNs memplug poisoned itself */
 	size_t ninjected;
 	const char *step;
+	/* what the kernel was seen to do (NULL: nothing learned, the pages of
+	 * offline blocks may read NOPAGE or 0) */
+	const struct mp_kernel *kernel;
 };
 
 /* What a check used, to be printed beside its findings. */
@@ -59,5 +63,13 @@ int mp_check_kmsg_records(const struct mp_kmsg_log *log, const char *step, struc
  * or -ENOMEM.
  */
 int mp_check_uevents(const struct mp_uevent_diff *d, const char *step, struct mp_findings *out);
+
+/*
+ * The differences of k from the documented interface not reported yet, as
+ * MP_FIND_KERNEL_INTERFACE notes of step (findings with strict), each
+ * marked told so a run reports it once. Returns how many, or -ENOMEM.
+ */
+int mp_check_kernel_notes(struct mp_kernel *k, bool strict, const char *step,
+			  struct mp_findings *out);
 
 #endif

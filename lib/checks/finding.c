@@ -18,11 +18,13 @@ static const char *const kind_names[] = {
 	[MP_FIND_CRASH] = "crash",
 	[MP_FIND_REFUSED] = "refused",
 	[MP_FIND_INJECTED] = "injected",
+	[MP_FIND_KERNEL_INTERFACE] = "kernel-interface",
 };
 
 bool mp_finding_is_note(const struct mp_finding *f)
 {
-	return f->kind == MP_FIND_REFUSED || f->kind == MP_FIND_INJECTED;
+	return f->kind == MP_FIND_REFUSED || f->kind == MP_FIND_INJECTED ||
+	       (f->kind == MP_FIND_KERNEL_INTERFACE && !f->strict);
 }
 
 size_t mp_findings_count(const struct mp_findings *f)

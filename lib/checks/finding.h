@@ -27,6 +27,9 @@ enum mp_finding_kind {
 	/* notes, not findings: printed, never counted, never exit 1 */
 	MP_FIND_REFUSED,  /* the kernel refused an offline or removal (an outcome) */
 	MP_FIND_INJECTED, /* what memplug was told it injected (hwpoison) */
+	/* how the running kernel differs from the documented interface, once a
+	 * run: a note, a finding only when strict is set (--strict) */
+	MP_FIND_KERNEL_INTERFACE,
 };
 
 const char *mp_finding_kind_name(enum mp_finding_kind k);
@@ -41,6 +44,7 @@ struct mp_finding {
 	int64_t expected, seen;
 	char unit[16]; /* "pages", "kB", "bytes" */
 	bool pmd_sized;
+	bool strict; /* a kernel-interface note counted as a finding */
 	char step[64];
 	char *text; /* kernel log text, malloc'ed */
 };
@@ -57,7 +61,8 @@ struct mp_finding *mp_findings_add(struct mp_findings *f, enum mp_finding_kind k
 void mp_finding_numbers(struct mp_finding *x, int64_t expected, int64_t seen, const char *unit);
 void mp_finding_pfns(struct mp_finding *x, uint64_t first, uint64_t last);
 void mp_findings_clear(struct mp_findings *f);
-/* A note (MP_FIND_REFUSED, MP_FIND_INJECTED) rather than a finding. */
+/* A note (MP_FIND_REFUSED, MP_FIND_INJECTED, MP_FIND_KERNEL_INTERFACE but
+ * strict) rather than a finding. */
 bool mp_finding_is_note(const struct mp_finding *f);
 /* The findings that are not notes: what makes memplug exit 1. */
 size_t mp_findings_count(const struct mp_findings *f);

@@ -51,6 +51,7 @@ struct mp_run {
 	FILE *trace, *timeline;
 	bool finished;
 	size_t streamed;		/* findings written to o.stream */
+	struct mp_kernel kernel;	/* what the kernel was seen to do */
 	struct mp_wl *wl;		/* the workload step's process */
 	char hp_path[128], hp_orig[32]; /* a huge page pool it raised, and its size before */
 };
@@ -68,6 +69,32 @@ const struct mp_op_stats *mp_run_stats(const struct mp_run *r)
 unsigned mp_run_steps_done(const struct mp_run *r)
 {
 	return r->steps;
+}
+
+const struct mp_kernel *mp_run_kernel(const struct mp_run *r)
+{
+	return &r->kernel;
+}
+
+/*
+ * Probe the kernel (all of it at the start, only what is still unknown
+ * later: kpageflags with no memmap online needs a hole or an offline
+ * block) and note each new difference once.
+ */
+static void probe_kernel(struct mp_run *r, bool all, const char *step)
+{
+	_cleanup_memory_ struct mp_memory *mem = NULL;
+
+	if (!all && r->kernel.kpf_absent != MP_KPF_ABSENT_UNKNOWN)
+		return;
+	/* quiet: the snapshot of the step says what is wrong with a block */
+	if (mp_memory_read(r->root, MP_READ_STATE | MP_READ_ZONES, NULL, &mem) < 0)
+		return;
+	if (all)
+		mp_kernel_probe(r->root, mem, &r->kernel);
+	else
+		mp_kernel_probe_kpf(r->root, mem, &r->kernel);
+	mp_check_kernel_notes(&r->kernel, r->o.strict, step, &r->findings);
 }
 
 size_t mp_run_check_readings(const struct mp_run *r, const uint64_t **free_pages)
@@ -195,6 +222,8 @@ int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_r
 		goto fail;
 	}
 	snprintf(r->base->step, sizeof(r->base->step), "baseline");
+	mp_kernel_init(&r->kernel);
+	probe_kernel(r, true, "start");
 	if (mp_kmsg_open(root, &r->kmsg, &av) < 0)
 		mp_logf(log, MP_LOG_INFO, "no kernel log: %s", av.why);
 
@@ -929,7 +958,9 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 		       bool full, bool refused)
 {
 	struct mp_snapshot *now = NULL;
-	struct mp_check_opts co = { .struct_page = r->o.struct_page, .step = name };
+	struct mp_check_opts co = { .struct_page = r->o.struct_page,
+				    .step = name,
+				    .kernel = &r->kernel };
 	struct mp_snap_opts so = r->snap;
 	struct mp_check_info info;
 	uint64_t ids[64];
@@ -962,6 +993,7 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 	/* the memory a workload takes or gives back is its own, not a leak */
 	if (st->op == MP_T_WORKLOAD)
 		co.free_tolerance = INT64_MAX;
+	probe_kernel(r, false, name);
 	if (mp_snapshot_take(r->root, &so, r->log, &now) < 0)
 		return;
 	snprintf(now->step, sizeof(now->step), "%s", name);
@@ -1069,7 +1101,9 @@ int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
 int mp_run_finish(struct mp_run *r)
 {
 	struct mp_snapshot *end = NULL;
-	struct mp_check_opts co = { .struct_page = r->o.struct_page, .step = "end" };
+	struct mp_check_opts co = { .struct_page = r->o.struct_page,
+				    .step = "end",
+				    .kernel = &r->kernel };
 	struct mp_check_info info;
 	int failed = 0;
 

@@ -17,6 +17,7 @@
 #include "base/path.h"
 #include "checks/finding.h"
 #include "runner/trace.h"
+#include "sensors/kernel.h"
 
 struct mp_run_opts {
 	const char *backend; /* "qmp" (default) */
@@ -31,6 +32,7 @@ struct mp_run_opts {
 	unsigned struct_page;	       /* 0: derive */
 	FILE *stream;	  /* each step as it starts, flushed (memplug-vm's trace port) */
 	bool allow_crash; /* inject sysrq-crash may crash the kernel (a memplug-vm guest) */
+	bool strict;		       /* kernel-interface differences are findings */
 };
 
 /* Per operation kind: how many and how long. */
@@ -55,6 +57,8 @@ int mp_run_finish(struct mp_run *r);
 const struct mp_findings *mp_run_findings(const struct mp_run *r);
 const struct mp_op_stats *mp_run_stats(const struct mp_run *r); /* indexed by enum mp_trace_op */
 unsigned mp_run_steps_done(const struct mp_run *r);
+/* What the run learned about the kernel (kernel.h). */
+const struct mp_kernel *mp_run_kernel(const struct mp_run *r);
 /* The trace header as the run filled it (kernel, block size, ...). */
 const struct mp_trace_header *mp_run_header(const struct mp_run *r);
 /* Free pages (nr_free_pages and the per-cpu lists) at every check step so far (for per-cycle slopes). */

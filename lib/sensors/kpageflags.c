@@ -3,8 +3,9 @@
  * /proc/kpageflags and /proc/kpagecount over PFN ranges: one class per
  * page, the count of every flag, and the memmap pages a memmap_on_memory
  * block hosts at its start. 8 bytes per PFN; offline and removed sections
- * read NOPAGE (pfn_to_online_page() is NULL there, fs/proc/page.c), and
- * reads past the highest dumpable PFN return nothing.
+ * read NOPAGE up to 6.12 (pfn_to_online_page() is NULL there,
+ * fs/proc/page.c) and 0 on 7.2 (kernel.h learns which), and reads past the
+ * highest dumpable PFN return nothing.
  */
 #include "config.h"
 
@@ -111,6 +112,8 @@ static void add_run(struct mp_kpf_summary *s, uint64_t f, uint64_t pfn, uint64_t
 	uint64_t b = f;
 
 	s->cls[c] += n;
+	if (!f)
+		s->zero += n;
 	while (b) {
 		s->bits[__builtin_ctzll(b)] += n;
 		b &= b - 1;

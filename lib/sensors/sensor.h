@@ -117,6 +117,7 @@ struct mp_kpf_summary {
 	uint64_t seen;		    /* pages accounted so far */
 	uint64_t skipped;	    /* pages of the range left unread (a sample) */
 	uint64_t beyond;	    /* pages past the end of kpageflags (counted NOPAGE) */
+	uint64_t zero;		    /* pages that read 0: no flag (class other) */
 	uint64_t cls[MP_KPC_COUNT];
 	uint64_t bits[64];
 	/* memmap pages this range hosts at its start: the leading run of pages

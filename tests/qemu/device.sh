@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# memplug add and remove in guests of both Debian kernels: through QMP over
+# memplug add and remove in guests of the Debian kernels (MEMPLUG_KERNEL): through QMP over
 # the guest's org.qemu.qmp port and through an ACPI eject; kept, onlined, and
 # undone at the end (a removal adds the DIMM back where it was, online in
 # its zone again), checked against QEMU's query-memory-devices and sysfs;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck source-path=SCRIPTDIR
 # contrib/qemu/memplug-vm itself, on Debian's kernel (the last of
-# MEMPLUG_KERNEL, 6.12 by default), with busybox scripts in place of memplug:
+# MEMPLUG_KERNEL, 7.2 by default), with busybox scripts in place of memplug:
 # the guest's status, stdout, stderr and files come back; timeout, panic and a
 # guest that never reaches /init give 124, 127 and 126; a failing --qmp-script
 # gives 125; --numa with --dimm SIZE@NODE, --virtio-mem and --pmem give the

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# memmap_on_memory on, in guests of both Debian kernels booted with
+# memmap_on_memory on, in guests of the Debian kernels (MEMPLUG_KERNEL) booted with
 # memory_hotplug.memmap_on_memory=1 and one-block DIMMs (6.1 puts the memmap
 # on the memory only when a DIMM is one block): MemTotal grows by less than
 # the block (its memmap lives in it), memplug list says MEMMAP yes, and the

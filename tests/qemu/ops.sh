@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# memplug online/offline in guests of both Debian kernels: each zone, the
+# memplug online/offline in guests of the Debian kernels (MEMPLUG_KERNEL): each zone, the
 # read-back, restore at exit, boot memory refused, EBUSY on the block that
 # holds the kernel, the lock, and SIGINT at a random moment of a 20-block
 # online, ten times, with everything offline again afterwards.

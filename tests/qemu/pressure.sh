@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The pressure scenario in guests of both Debian kernels with two NUMA nodes,
+# The pressure scenario in guests of the Debian kernels (MEMPLUG_KERNEL) with two NUMA nodes,
 # three cycles (4k, THP, hugetlb pages): it must end clean (no finding that
 # is not a note), every workload verify must have read every byte (and again
 # when memplug replays the trace), and the

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# memplug run in guests of both Debian kernels: every scenario runs clean
-# (no finding) for a bounded number of steps and puts everything back (exit
-# 0; zones may end 3, "result: kept", where the kernel keeps kernel memory); inject reports exactly its
+# memplug run in guests of the Debian kernels (MEMPLUG_KERNEL): every scenario
+# runs clean (no finding) for a bounded number of steps and puts everything
+# back (exit 0; zones may end 3, "result: kept", where the kernel keeps kernel
+# memory); inject reports exactly its
 # injected failures and no leak; the KTAP output is valid KTAP v1; the JSON
 # report and the trace are there and agree.
 . "$(dirname "$0")/../lib.sh"

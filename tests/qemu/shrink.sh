@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# memplug replay and shrink in guests of both Debian kernels: a trace of
+# memplug replay and shrink in guests of the Debian kernels (MEMPLUG_KERNEL): a trace of
 # 200 random steps with a failed offline under memory notifier error
 # injection in its middle shrinks (--until injected) to at most three steps
 # that still reproduce it; a trace without a finding writes nothing; then,
