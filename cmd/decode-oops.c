@@ -50,9 +50,9 @@ enum {
 };
 
 static const struct argp_option decode_options[] = {
-	{ "vmemmap-base", OPT_VMEMMAP, "ADDR", 0,
+	{ "vmemmap-base", OPT_VMEMMAP, "VA", 0,
 	  "Where the vmemmap starts (default 0xffffea0000000000, the base without KASLR)", 0 },
-	{ "page-offset-base", OPT_PAGE_OFFSET, "ADDR", 0,
+	{ "page-offset-base", OPT_PAGE_OFFSET, "VA", 0,
 	  "Where the direct map starts (default 0xffff888000000000, without KASLR)", 0 },
 	{ "struct-page", OPT_STRUCT_PAGE, "BYTES", 0,
 	  "sizeof(struct page) (default: each size from 56 to 128 that lands in a known device, "
@@ -68,7 +68,7 @@ static const struct argp_option decode_options[] = {
 	{ "write-trace", OPT_WRITE_TRACE, "OUT", 0,
 	  "Write the trace up to and with the step in flight to OUT (for memplug shrink)", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Write a JSON report with the crash finding to FILE", 0 },
-	{ "ktap", OPT_KTAP, "FILE", 0, "Write a KTAP report with the crash finding to FILE", 0 },
+	{ "ktap", OPT_KTAP, "FILE", 0, "Write the crash finding as KTAP to FILE", 0 },
 	{ "signature", OPT_SIGNATURE, NULL, 0,
 	  "Print only the crash's signature (kind, RIP function or panic message, struct page "
 	  "owner), one line",

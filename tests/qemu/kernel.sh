@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Kernel differences learned, not assumed (issue 12): in a guest of each
 # kernel, busybox reads what /proc/kpageflags says for an offline block's
 # page (NOPAGE as documented, or 0 as on 7.2). memplug run then reports no
