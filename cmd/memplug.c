@@ -24,7 +24,7 @@ struct command {
 static int cmd_help(struct mp_ctx *ctx, int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "run", cmd_run, "Adversarial scenarios with every check after each step (the main job)" },
+	{ "run", cmd_run, "Adversarial scenarios, every check after each step (main job)" },
 	{ "list", cmd_list, "List memory blocks and ranges (lsmem's view, with zones, memmap)" },
 	{ "online", cmd_online, "Online blocks (--zone auto|kernel|movable), read them back" },
 	{ "offline", cmd_offline, "Offline blocks, read them back" },
@@ -32,16 +32,13 @@ static const struct command commands[] = {
 	{ "remove", cmd_remove, "Hot-remove a device (--backend qmp|acpi), wait for it to go" },
 	{ "restore", cmd_restore, "Undo what an unfinished memplug left in its journal" },
 	{ "snapshot", cmd_snapshot, "Read every sensor now; --save FILE keeps it as a baseline" },
-	{ "check", cmd_check,
-	  "Check the invariants now and against a baseline; exit 1 on findings" },
-	{ "pages", cmd_pages,
-	  "Summarise /proc/kpageflags per block: free, in use, no memmap, poisoned" },
+	{ "check", cmd_check, "Check the invariants now and against a baseline" },
+	{ "pages", cmd_pages, "/proc/kpageflags per block: free, in use, no memmap, poisoned" },
 	{ "qmp", cmd_qmp, "Send one QMP command to QEMU and print the reply (debugging)" },
 	{ "replay", cmd_replay, "Run a trace again with every check on; exit 1 on findings" },
-	{ "shrink", cmd_shrink,
-	  "Shrink a failing trace to the few steps that still give its finding" },
+	{ "shrink", cmd_shrink, "Shrink a failing trace to the steps that still give its finding" },
 	{ "decode-oops", cmd_decode_oops,
-	  "Find a kernel crash in a console log; decode its address to struct page, block, device" },
+	  "Decode a console log's crash: struct page, block, device" },
 	{ "help", cmd_help, "Describe memplug, or a command: memplug help COMMAND (as --help)" },
 };
 
@@ -98,7 +95,7 @@ static char *top_help_filter(int key, const char *text, void *input)
 		return (char *)text;
 	fputs("Commands:\n", f);
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].help);
 	fputs("\n'memplug COMMAND --help' describes a command. Exit status: 0 nothing wrong, "
 	      "1 findings, 2 usage or environment error, 3 partial (not all that was asked could be done), "
 	      "4 skipped. See memplug(8).",

@@ -32,7 +32,7 @@ struct mp_run_opts {
 	unsigned struct_page;	       /* 0: derive */
 	FILE *stream;	  /* each step as it starts, flushed (memplug-vm's trace port) */
 	bool allow_crash; /* inject sysrq-crash may crash the kernel (a memplug-vm guest) */
-	bool strict;		       /* kernel-interface differences are findings */
+	bool strict;	  /* kernel-interface differences are findings */
 };
 
 /* Per operation kind: how many and how long. */

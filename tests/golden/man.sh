@@ -29,7 +29,7 @@ done
 # The synopsis: one entry per command, each starting a line.
 groff -man -Tutf8 -rLL=80n -P-cbou "$top_srcdir/man/memplug.8" |
 	sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' >"$WORK/synopsis"
-cmds=$("$MEMPLUG" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
+cmds=$("$MEMPLUG" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
 [ -n "$cmds" ] || fail "no commands in memplug --help"
 for c in $cmds; do
 	grep -q "^       memplug $c\( \|\$\)" "$WORK/synopsis" ||
