@@ -179,6 +179,7 @@ static inline void img_build(struct img *m)
 		off += len;
 	}
 	m->elf_len = off;
+	free(m->elf); /* built again after a change to the tables */
 	m->elf = calloc(1, off);
 	if (!m->elf)
 		abort();
