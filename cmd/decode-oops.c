@@ -22,7 +22,7 @@
 #include "checks/crash.h"
 #include "memplug.h"
 #include "runner/trace.h"
-#include "sensors/kbase.h"
+#include "sensors/kcore.h"
 
 #define MAX_OWNERS 64
 
@@ -347,22 +347,19 @@ static int write_ktap(const char *path, const struct mp_crash *c, const struct m
 
 static int kernel_bases(struct mp_ctx *ctx)
 {
+	static const enum mp_ksym which[] = { MP_KSYM_VMEMMAP_BASE, MP_KSYM_PAGE_OFFSET_BASE };
 	_cleanup_root_ struct mp_root *root = NULL;
-	uint64_t vb, pb;
-	int r = mp_ctx_root(ctx, &root), e;
+	uint64_t v[2];
+	char why[300];
+	int r = mp_ctx_root(ctx, &root);
 
 	if (r)
 		return r;
-	e = mp_kbase_var(root, "vmemmap_base", &vb);
-	if (e == 0)
-		e = mp_kbase_var(root, "page_offset_base", &pb);
-	if (e < 0) {
-		mp_err("cannot read vmemmap_base and page_offset_base (/proc/kallsyms, /proc/kcore; "
-		       "root, kptr_restrict): %s",
-		       strerror(-e));
+	if (mp_kcore_vars(root, which, 2, v, why, sizeof(why)) < 0) {
+		mp_err("cannot read vmemmap_base and page_offset_base: %s", why);
 		return MP_EXIT_USAGE;
 	}
-	printf("vmemmap_base 0x%" PRIx64 "\npage_offset_base 0x%" PRIx64 "\n", vb, pb);
+	printf("vmemmap_base 0x%" PRIx64 "\npage_offset_base 0x%" PRIx64 "\n", v[0], v[1]);
 	return MP_EXIT_OK;
 }
 

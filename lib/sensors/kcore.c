@@ -663,6 +663,37 @@ static int ksyms_get(struct mp_root *root, struct mp_ksyms *s, char *why, size_t
 	return 0;
 }
 
+int mp_kcore_vars(struct mp_root *root, const enum mp_ksym *which, size_t n, uint64_t *val,
+		  char *why, size_t wlen)
+{
+	_cleanup_close_ int fd = -1;
+	struct mp_kcore k;
+	struct mp_ksyms s;
+	int r = ksyms_get(root, &s, why, wlen);
+
+	if (r < 0)
+		return r;
+	fd = mp_open(root, "/proc/kcore", O_RDONLY);
+	if (fd < 0) {
+		say(why, wlen, "cannot open /proc/kcore: %s", strerror(-fd));
+		return fd;
+	}
+	r = mp_kcore_open_fd(&k, fd, why, wlen);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		if (!s.have[which[i]]) {
+			say(why, wlen, "/proc/kallsyms does not list a symbol the kernel needs");
+			r = -ENOENT;
+		} else if ((r = mp_kcore_read(&k, s.addr[which[i]], &val[i], sizeof(val[i]))) < 0) {
+			say(why, wlen, "/proc/kcore: cannot read 0x%" PRIx64 ": %s",
+			    s.addr[which[i]], strerror(-r));
+		}
+	}
+	mp_kcore_close(&k);
+	return r < 0 ? r : 0;
+}
+
 int mp_kcore_pt_read(struct mp_root *root, uint64_t start, uint64_t end, struct mp_ptdump *pt,
 		     struct mp_avail *avail, uint64_t *ksyms_ns)
 {

@@ -113,6 +113,14 @@ int mp_kcore_walk(struct mp_kcore *k, const struct mp_ksyms *s, uint64_t start, 
  * this architecture, a malformed image. ksyms_ns (may be NULL): the time
  * the kallsyms read took, 0 when it came from the cache.
  */
+/*
+ * The values of the kernel variables WHICH (vmemmap_base, page_offset_base
+ * ...) into VAL: their addresses from kallsyms (cached for the boot as for
+ * the walk), their bytes from /proc/kcore. 0, or -errno with why.
+ */
+int mp_kcore_vars(struct mp_root *root, const enum mp_ksym *which, size_t n, uint64_t *val,
+		  char *why, size_t wlen);
+
 int mp_kcore_pt_read(struct mp_root *root, uint64_t start, uint64_t end, struct mp_ptdump *pt,
 		     struct mp_avail *avail, uint64_t *ksyms_ns);
 
