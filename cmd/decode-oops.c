@@ -74,8 +74,8 @@ static const struct argp_option decode_options[] = {
 	  "owner), one line",
 	  0 },
 	{ "kernel-bases", OPT_BASES, NULL, 0,
-	  "Print the running kernel's vmemmap_base and page_offset_base (root; from kallsyms "
-	  "and /proc/kcore) and exit",
+	  "Print the running kernel's vmemmap_base and page_offset_base (root, x86-64; from "
+	  "kallsyms and /proc/kcore) and exit",
 	  0 },
 	{ 0 }
 };

@@ -420,7 +420,8 @@ static bool nothing_added(const struct mp_snapshot *base, const struct mp_snapsh
 static int check_vmemmap_new(const struct mp_snapshot *base, const struct mp_snapshot *now,
 			     const struct mp_check_opts *o, struct mp_findings *out)
 {
-	if (!base || !base->pt.n || base->pt.base != now->pt.base || !nothing_added(base, now))
+	if (!base || !base->pt.n || base->pt.base != now->pt.base ||
+	    base->pt.pfn0 != now->pt.pfn0 || !nothing_added(base, now))
 		return 0;
 	for (size_t i = 0; i < now->pt.n; i++) {
 		const struct mp_pt_range *r = &now->pt.r[i];
@@ -486,7 +487,7 @@ static int check_vmemmap(const struct mp_snapshot *base, const struct mp_snapsho
 	nr = mp_snapshot_runs(now, &runs);
 	if (nr < 0)
 		return -ENOMEM;
-	if (base && base->pt.n && base->pt.base == now->pt.base) {
+	if (base && base->pt.n && base->pt.base == now->pt.base && base->pt.pfn0 == now->pt.pfn0) {
 		nb = mp_snapshot_runs(base, &bruns);
 		if (nb < 0)
 			goto out;
@@ -530,8 +531,8 @@ static int check_vmemmap(const struct mp_snapshot *base, const struct mp_snapsho
 		 * exact; else the union over the sizes that fit */
 		for (size_t c = 0; c < info->ncandidates; c++) {
 			unsigned sp = info->candidates[c];
-			uint64_t f = (left[i].start - now->pt.base) / sp;
-			uint64_t l = (left[i].end - now->pt.base + sp - 1) / sp - 1;
+			uint64_t f = mp_memmap_pfn(&now->pt, sp, left[i].start);
+			uint64_t l = mp_memmap_pfn(&now->pt, sp, left[i].end + sp - 1) - 1;
 
 			pf = f < pf ? f : pf;
 			pl = l > pl ? l : pl;
@@ -560,8 +561,8 @@ static int check_vmemmap(const struct mp_snapshot *base, const struct mp_snapsho
 		if (!b->present)
 			continue;
 		for (size_t c = 0; c < info->ncandidates && !mapped; c++) {
-			mp_memmap_range(now->pt.base, info->candidates[c], b->id * bp,
-					(b->id + 1) * bp, &v0, &v1);
+			mp_memmap_range(&now->pt, info->candidates[c], b->id * bp, (b->id + 1) * bp,
+					&v0, &v1);
 			mapped = mp_ptdump_mapped(&now->pt, v0, v1) == v1 - v0;
 		}
 		if (!mapped) {

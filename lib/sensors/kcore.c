@@ -40,6 +40,9 @@ void mp_kcore_close(struct mp_kcore *k)
 	free(k->seg);
 	k->seg = NULL;
 	k->nseg = 0;
+	free(k->info);
+	k->info = NULL;
+	k->info_read = false;
 }
 
 static int raw_read(struct mp_kcore *k, uint64_t off, void *dst, size_t n)
@@ -83,6 +86,9 @@ static int parse(struct mp_kcore *k, char *why, size_t wlen)
 
 	k->seg = NULL;
 	k->nseg = 0;
+	k->info = NULL;
+	k->info_read = false;
+	k->note_off = k->note_len = 0;
 	if ((r = raw_read(k, 0, &eh, sizeof(eh))) < 0) {
 		say(why, wlen, "truncated ELF header");
 		return -EBADMSG;
@@ -119,6 +125,10 @@ static int parse(struct mp_kcore *k, char *why, size_t wlen)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t sz = ph[i].p_filesz < ph[i].p_memsz ? ph[i].p_filesz : ph[i].p_memsz;
 
+		if (ph[i].p_type == PT_NOTE && !k->note_len && ph[i].p_filesz) {
+			k->note_off = ph[i].p_offset;
+			k->note_len = ph[i].p_filesz;
+		}
 		if (ph[i].p_type != PT_LOAD || !sz)
 			continue;
 		if (ph[i].p_offset > UINT64_MAX - sz || ph[i].p_vaddr > UINT64_MAX - sz ||
@@ -195,6 +205,61 @@ int mp_kcore_read(struct mp_kcore *k, uint64_t va, void *dst, size_t n)
 			break;
 	}
 	return -EFAULT;
+}
+
+/* The VMCOREINFO note's text (NULL when none), read once and kept. */
+static const char *vmcoreinfo_text(struct mp_kcore *k)
+{
+	uint8_t *buf;
+	size_t n = k->note_len > MP_KCORE_MAX_NOTES ? MP_KCORE_MAX_NOTES : k->note_len, at = 0;
+
+	if (k->info_read)
+		return k->info;
+	k->info_read = true;
+	if (n < sizeof(Elf64_Nhdr) || !(buf = malloc(n)))
+		return NULL;
+	if (raw_read(k, k->note_off, buf, n) < 0) {
+		free(buf);
+		return NULL;
+	}
+	/* notes: a header, the name and the descriptor, each padded to 4 bytes */
+	while (n - at >= sizeof(Elf64_Nhdr)) {
+		Elf64_Nhdr h;
+		size_t name, desc;
+
+		memcpy(&h, buf + at, sizeof(h));
+		at += sizeof(h);
+		name = ((size_t)h.n_namesz + 3) & ~(size_t)3;
+		desc = ((size_t)h.n_descsz + 3) & ~(size_t)3;
+		if (name > n - at || desc > n - at - name)
+			break;
+		if (h.n_namesz == sizeof("VMCOREINFO") &&
+		    !memcmp(buf + at, "VMCOREINFO", sizeof("VMCOREINFO"))) {
+			k->info = strndup((const char *)buf + at + name, h.n_descsz);
+			break;
+		}
+		at += name + desc;
+	}
+	free(buf);
+	return k->info;
+}
+
+int mp_kcore_vmcoreinfo(struct mp_kcore *k, const char *key, uint64_t *val)
+{
+	const char *t = vmcoreinfo_text(k), *p;
+	size_t n = strlen(key);
+	char *end;
+
+	for (p = t; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, key, n) || p[n] != '=')
+			continue;
+		errno = 0;
+		*val = strtoull(p + n + 1, &end, 0);
+		if (errno || end == p + n + 1 || (*end && *end != '\n'))
+			return -EBADMSG;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 static int read_u64(struct mp_kcore *k, uint64_t va, uint64_t *v)
@@ -316,6 +381,7 @@ static int x86_layout(struct mp_kcore *k, const struct mp_ksyms *s, struct mp_kc
 	if (s->have[MP_KSYM_SME_MASK] && read_u64(k, s->addr[MP_KSYM_SME_MASK], &mask) < 0)
 		mask = 0;
 	l->pa_mask = X86_PA_MASK & ~mask;
+	l->top_entries = 512;
 	/* the vmemmap: 1 TiB with 4 levels, 0.5 PiB with 5 (mm.rst), never
 	 * into the CPU entry area above it */
 	span = l->levels == 5 ? UINT64_C(1) << 49 : UINT64_C(1) << 40;
@@ -333,9 +399,14 @@ static int x86_layout(struct mp_kcore *k, const struct mp_ksyms *s, struct mp_kc
 	return 0;
 }
 
+/* What an entry is: nothing mapped, a leaf, a lower table (at *pa), or refused (why said). */
+enum pt_entry { PT_INVALID, PT_LEAF, PT_TABLE, PT_BAD };
+
 struct walk {
 	struct mp_kcore *k;
 	const struct mp_kcore_layout *l;
+	enum pt_entry (*entry)(const struct walk *w, uint64_t e, enum mp_pt_level lv, uint64_t va,
+			       uint64_t *pa);
 	struct mp_ptdump *out;
 	size_t cap;
 	uint64_t start, end;
@@ -418,7 +489,7 @@ static int mark(struct walk *w, uint64_t pa)
 	return 0;
 }
 
-static enum mp_pt_level x86_level(unsigned depth, unsigned levels)
+static enum mp_pt_level pt_level(unsigned depth, unsigned levels)
 {
 	/* depth 0 is the top table: pgd, then p4d (5 levels), pud, pmd, pte */
 	static const enum mp_pt_level l4[] = { MP_PT_PGD, MP_PT_PUD, MP_PT_PMD, MP_PT_PTE };
@@ -429,17 +500,19 @@ static enum mp_pt_level x86_level(unsigned depth, unsigned levels)
 }
 
 /* The table at kernel address tva (its entries map from vbase on), entries over [a, b). */
-static int x86_table(struct walk *w, uint64_t tva, unsigned depth, uint64_t a, uint64_t b)
+static int pt_table(struct walk *w, uint64_t tva, unsigned depth, uint64_t a, uint64_t b)
 {
 	unsigned shift = 12 + 9 * (w->l->levels - 1 - depth);
-	enum mp_pt_level lv = x86_level(depth, w->l->levels);
+	unsigned nent = depth ? 512 : w->l->top_entries;
+	enum mp_pt_level lv = pt_level(depth, w->l->levels);
 	uint64_t t[512], esz = UINT64_C(1) << shift;
-	unsigned i0 = (unsigned)(a >> shift) & 511, i1 = (unsigned)((b - 1) >> shift) & 511;
+	unsigned i0 = (unsigned)(a >> shift) & (nent - 1),
+		 i1 = (unsigned)((b - 1) >> shift) & (nent - 1);
 	/* the address the table's entry 0 maps (the sign bits kept) */
-	uint64_t vbase = a & ~((esz << 9) - 1);
+	uint64_t vbase = a & ~(esz * nent - 1);
 	int r;
 
-	r = mp_kcore_read(w->k, tva, t, sizeof(t));
+	r = mp_kcore_read(w->k, tva, t, nent * sizeof(*t));
 	if (r < 0) {
 		say(w->why, w->wlen, "the %s table at 0x%" PRIx64 " (for 0x%" PRIx64 ") is %s",
 		    mp_pt_level_name(lv), tva, a,
@@ -447,17 +520,20 @@ static int x86_table(struct walk *w, uint64_t tva, unsigned depth, uint64_t a, u
 		return r == -EFAULT ? -EBADMSG : r;
 	}
 	for (unsigned i = i0; i <= i1; i++) {
-		uint64_t e = t[i], va = vbase | ((uint64_t)i << shift), pa, lo, hi;
+		uint64_t va = vbase | ((uint64_t)i << shift), pa = 0, lo, hi;
 
 		lo = va < a ? a : va;
 		hi = va + esz - 1 < b - 1 ? va + esz : b;
-		if (!(e & X86_PRESENT)) {
+		switch (w->entry(w, t[i], lv, va, &pa)) {
+		case PT_INVALID:
 			r = emit(w, lo, hi, lv, false);
-		} else if (lv == MP_PT_PTE ||
-			   ((lv == MP_PT_PMD || lv == MP_PT_PUD) && e & X86_PSE)) {
+			break;
+		case PT_LEAF:
 			r = emit(w, lo, hi, lv, true);
-		} else {
-			pa = e & w->l->pa_mask;
+			break;
+		case PT_BAD:
+			return -EBADMSG;
+		case PT_TABLE:
 			r = mark(w, pa);
 			if (r == 1) {
 				say(w->why, w->wlen,
@@ -475,8 +551,9 @@ static int x86_table(struct walk *w, uint64_t tva, unsigned depth, uint64_t a, u
 					    mp_pt_level_name(lv), va, pa);
 					return -EBADMSG;
 				}
-				r = x86_table(w, w->l->page_offset + pa, depth + 1, lo, hi);
+				r = pt_table(w, w->l->page_offset + pa, depth + 1, lo, hi);
 			}
+			break;
 		}
 		if (r < 0)
 			return r;
@@ -484,35 +561,164 @@ static int x86_table(struct walk *w, uint64_t tva, unsigned depth, uint64_t a, u
 	return 0;
 }
 
-static int x86_walk(struct mp_kcore *k, const struct mp_kcore_layout *l, uint64_t start,
-		    uint64_t end, struct mp_ptdump *out, char *why, size_t wlen)
+static int pt_walk(struct walk *w, uint64_t start, uint64_t end)
 {
-	struct walk w = { .k = k,
-			  .l = l,
-			  .out = out,
-			  .start = start,
-			  .end = end,
-			  .why = why,
-			  .wlen = wlen };
+	const struct mp_kcore_layout *l = w->l;
 	int r;
 
-	mp_ptdump_clear(out);
-	out->base = l->vmemmap_base;
+	w->start = start;
+	w->end = end;
+	mp_ptdump_clear(w->out);
+	w->out->base = l->vmemmap_base;
+	w->out->pfn0 = l->pfn0;
 	if (start >= end)
 		return 0;
-	r = x86_table(&w, l->top, 0, start, end);
-	free(w.seen);
+	r = pt_table(w, l->top, 0, start, end);
+	free(w->seen);
 	if (r < 0) {
 		if (r == -ENOMEM)
-			say(why, wlen, "out of memory");
-		mp_ptdump_clear(out);
-		out->base = l->vmemmap_base;
+			say(w->why, w->wlen, "out of memory");
+		mp_ptdump_clear(w->out);
+		w->out->base = l->vmemmap_base;
+		w->out->pfn0 = l->pfn0;
 	}
 	return r;
 }
 
+static enum pt_entry x86_entry(const struct walk *w, uint64_t e, enum mp_pt_level lv, uint64_t va,
+			       uint64_t *pa)
+{
+	(void)va;
+	if (!(e & X86_PRESENT))
+		return PT_INVALID;
+	if (lv == MP_PT_PTE || ((lv == MP_PT_PMD || lv == MP_PT_PUD) && e & X86_PSE))
+		return PT_LEAF;
+	*pa = e & w->l->pa_mask;
+	return PT_TABLE;
+}
+
+static int x86_walk(struct mp_kcore *k, const struct mp_kcore_layout *l, uint64_t start,
+		    uint64_t end, struct mp_ptdump *out, char *why, size_t wlen)
+{
+	struct walk w = { .k = k, .l = l, .entry = x86_entry, .out = out, .why = why, .wlen = wlen };
+
+	return pt_walk(&w, start, end);
+}
+
+/* ---- arm64, 4K granule ---- */
+
+/* descriptor bits [1:0]: 0b11 a table (L-1..L2) or a page (L3), 0b01 a block (L1, L2) */
+#define A64_VALID UINT64_C(0x1)
+#define A64_TABLE UINT64_C(0x2)
+/* output address bits [49:12]; with LPA2 OA[51:50] in [9:8] (pgtable-hwdef.h PTE_ADDR_LOW,
+ * PTE_ADDR_HIGH, PTE_ADDR_HIGH_SHIFT), else [9:8] are SH, masked (PTE_MAYBE_SHARED) */
+#define A64_ADDR_LOW UINT64_C(0x0003fffffffff000)
+#define A64_ADDR_HIGH UINT64_C(0x300)
+#define A64_ADDR_HIGH_SHIFT 42
+
+static enum pt_entry a64_entry(const struct walk *w, uint64_t e, enum mp_pt_level lv, uint64_t va,
+			       uint64_t *pa)
+{
+	if (!(e & A64_VALID))
+		return PT_INVALID;
+	if (lv == MP_PT_PTE) /* 0b01 at L3 is reserved: the MMU faults on it */
+		return e & A64_TABLE ? PT_LEAF : PT_INVALID;
+	if (!(e & A64_TABLE)) {
+		if (lv == MP_PT_PMD || lv == MP_PT_PUD)
+			return PT_LEAF;
+		/* a 512 GiB block at L0 (LPA2 allows one) or a block at L-1 (none
+		 * exists): the kernel writes neither */
+		say(w->why, w->wlen,
+		    "the %s entry for 0x%" PRIx64 " is a block (0x%" PRIx64
+		    "): the kernel maps nothing so at this level",
+		    mp_pt_level_name(lv), va, e);
+		return PT_BAD;
+	}
+	*pa = e & A64_ADDR_LOW;
+	if (w->l->lpa2)
+		*pa |= (e & A64_ADDR_HIGH) << A64_ADDR_HIGH_SHIFT;
+	return PT_TABLE;
+}
+
+static int a64_walk(struct mp_kcore *k, const struct mp_kcore_layout *l, uint64_t start,
+		    uint64_t end, struct mp_ptdump *out, char *why, size_t wlen)
+{
+	struct walk w = { .k = k, .l = l, .entry = a64_entry, .out = out, .why = why, .wlen = wlen };
+
+	return pt_walk(&w, start, end);
+}
+
+/* The VMCOREINFO numbers the arm64 layout is made of. */
+static int a64_info(struct mp_kcore *k, const char *key, uint64_t *v, char *why, size_t wlen)
+{
+	int r = mp_kcore_vmcoreinfo(k, key, v);
+
+	if (r == -ENOENT)
+		say(why, wlen,
+		    "kcore's VMCOREINFO note has no %s (arm64's layout is learnt from it)", key);
+	else if (r < 0)
+		say(why, wlen, "kcore's VMCOREINFO note: %s is not a number", key);
+	return r;
+}
+
+static int a64_layout(struct mp_kcore *k, const struct mp_ksyms *s, struct mp_kcore_layout *l,
+		      char *why, size_t wlen)
+{
+	uint64_t page, va_bits, t1sz, phys, vabits, page_offset;
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	if (mp_kcore_vmcoreinfo(k, "PAGESIZE", &page) == 0 && page != 4096) {
+		say(why, wlen, "arm64 with %" PRIu64 "-byte pages: only the 4K granule is walked",
+		    page);
+		return -EOPNOTSUPP;
+	}
+	if ((r = a64_info(k, "NUMBER(VA_BITS)", &va_bits, why, wlen)) < 0 ||
+	    (r = a64_info(k, "NUMBER(TCR_EL1_T1SZ)", &t1sz, why, wlen)) < 0 ||
+	    (r = a64_info(k, "NUMBER(PHYS_OFFSET)", &phys, why, wlen)) < 0 ||
+	    (r = a64_info(k, "NUMBER(VMEMMAP_START)", &l->vmemmap_base, why, wlen)) < 0 ||
+	    (r = a64_info(k, "NUMBER(VMEMMAP_END)", &l->vmemmap_end, why, wlen)) < 0)
+		return -EBADMSG;
+	/* TCR_EL1.T1SZ: the kernel's half of the VA space is 64 - T1SZ bits wide */
+	vabits = t1sz < 64 ? 64 - t1sz : 0;
+	if ((vabits != 48 && vabits != 52) || vabits > va_bits || va_bits > 52) {
+		say(why, wlen,
+		    "arm64 with a %" PRIu64 "-bit VA (VA_BITS %" PRIu64
+		    "): only 48 and 52 bits with 4K pages are walked",
+		    vabits, va_bits);
+		return -EOPNOTSUPP;
+	}
+	/* 52 bits with 4K pages is FEAT_LPA2: 5 levels (L-1, 16 entries) and OA[51:50] in
+	 * [9:8]; a 52-bit kernel on a CPU without it folds L-1 away (swapper_pg_dir is
+	 * then the L0 table, pgd_to_folded_p4d) and runs LPA2 off */
+	l->levels = vabits == 52 ? 5 : 4;
+	l->top_entries = vabits == 52 ? 16 : 512;
+	l->lpa2 = vabits == 52;
+	l->pa_mask = A64_ADDR_LOW;
+	l->top = s->addr[MP_KSYM_TOP] & ~UINT64_C(0xfff);
+	/* __phys_to_virt: (pa - PHYS_OFFSET) | PAGE_OFFSET, PAGE_OFFSET = -(1 << VA_BITS) */
+	page_offset = (uint64_t)0 - (UINT64_C(1) << va_bits);
+	l->page_offset = page_offset - phys;
+	/* vmemmap + pfn: VMEMMAP_START holds the struct page of memstart_addr's PFN */
+	l->pfn0 = (uint64_t)((int64_t)phys >> 12);
+	if (l->vmemmap_base & 0xfff || l->vmemmap_end <= l->vmemmap_base ||
+	    l->vmemmap_base < (uint64_t)0 - (UINT64_C(1) << vabits)) {
+		say(why, wlen,
+		    "VMEMMAP_START 0x%" PRIx64 " to VMEMMAP_END 0x%" PRIx64 " is no %" PRIu64
+		    "-bit arm64 kernel range",
+		    l->vmemmap_base, l->vmemmap_end, vabits);
+		return -EBADMSG;
+	}
+	snprintf(l->how, sizeof(l->how),
+		 "%u-level (arm64, %" PRIu64 "-bit VA from VMCOREINFO), %s at 0x%" PRIx64
+		 ", vmemmap 0x%" PRIx64 " (PFN 0x%" PRIx64 ")",
+		 l->levels, vabits, s->top, l->top, l->vmemmap_base, l->pfn0);
+	return 0;
+}
+
 static const struct mp_pt_walker walkers[] = {
 	{ "x86-64", EM_X86_64, x86_layout, x86_walk },
+	{ "arm64", EM_AARCH64, a64_layout, a64_walk },
 };
 
 const struct mp_pt_walker *mp_pt_walker_find(unsigned machine)
@@ -682,8 +888,12 @@ int mp_kcore_vars(struct mp_root *root, const enum mp_ksym *which, size_t n, uin
 	if (r < 0)
 		return r;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		if (!s.have[which[i]]) {
-			say(why, wlen, "/proc/kallsyms does not list a symbol the kernel needs");
+		if (!s.have[which[i]] && k.machine != EM_X86_64) {
+			say(why, wlen, "%s is an x86-64 variable: not on %s yet",
+			    ksym_names[which[i]][0], machine_name(k.machine));
+			r = -EOPNOTSUPP;
+		} else if (!s.have[which[i]]) {
+			say(why, wlen, "/proc/kallsyms does not list %s", ksym_names[which[i]][0]);
 			r = -ENOENT;
 		} else if ((r = mp_kcore_read(&k, s.addr[which[i]], &val[i], sizeof(val[i]))) < 0) {
 			say(why, wlen, "/proc/kcore: cannot read 0x%" PRIx64 ": %s",
@@ -768,8 +978,10 @@ int mp_ptdump_splice(struct mp_ptdump *pt, const struct mp_ptdump *part, uint64_
 	free(pt->r);
 	pt->r = v;
 	pt->n = k;
-	if (!pt->base)
+	if (!pt->base) {
 		pt->base = part->base;
+		pt->pfn0 = part->pfn0;
+	}
 	return 0;
 }
 

@@ -11,7 +11,14 @@
  *
  * The architecture's part (the layout and the walk) sits behind struct
  * mp_pt_walker, chosen by the ELF header's e_machine: x86-64 (4- and
- * 5-level paging) today.
+ * 5-level paging) and arm64 (4K granule, 48-bit VA with 4 levels, 52-bit
+ * VA with FEAT_LPA2 and 5). arm64 learns its layout from the VMCOREINFO
+ * note kcore carries (fs/proc/kcore.c appends the kernel's vmcoreinfo):
+ * VMEMMAP_START and VMEMMAP_END as the kernel computed them (they depend on
+ * sizeof(struct page), which the walk is there to derive), PHYS_OFFSET
+ * (memstart_addr: the PFN whose struct page sits at VMEMMAP_START, and the
+ * linear map a table's physical address is read through), VA_BITS and
+ * TCR_EL1_T1SZ (the VA size in use: 52 only with LPA2 on a 52-bit kernel).
  */
 #ifndef MEMPLUG_KCORE_H
 #define MEMPLUG_KCORE_H
@@ -32,8 +39,11 @@ struct mp_kcore {
 	uint64_t len;	    /* of buf, or the file's size (0: unknown) */
 	unsigned machine;   /* e_machine */
 	size_t nseg;
-	struct mp_kcore_seg *seg; /* sorted by vaddr */
-	uint64_t nread;		  /* reads done (for the benchmark) */
+	struct mp_kcore_seg *seg;    /* sorted by vaddr */
+	uint64_t nread;		     /* reads done (for the benchmark) */
+	uint64_t note_off, note_len; /* the first PT_NOTE segment */
+	char *info;		     /* its VMCOREINFO text, read when first asked */
+	bool info_read;
 };
 
 /* Bounds: a table walk never reads more than this many table pages ... */
@@ -52,10 +62,17 @@ int mp_kcore_open_fd(struct mp_kcore *k, int fd, char *why, size_t wlen);
 void mp_kcore_close(struct mp_kcore *k);
 /* n bytes at kernel virtual address va: 0, -EFAULT when no segment holds them all, -EIO. */
 int mp_kcore_read(struct mp_kcore *k, uint64_t va, void *dst, size_t n);
+/*
+ * The value of KEY ("PAGESIZE", "NUMBER(VMEMMAP_START)") in the image's
+ * VMCOREINFO note (decimal or 0x hex, as the kernel printed it): 0, or
+ * -ENOENT when the image has no such note or line.
+ */
+#define MP_KCORE_MAX_NOTES (256u << 10)
+int mp_kcore_vmcoreinfo(struct mp_kcore *k, const char *key, uint64_t *val);
 
 /* The kallsyms symbols the walks use. */
 enum mp_ksym {
-	MP_KSYM_TOP,		  /* init_top_pgt, init_level4_pgt or swapper_pg_dir */
+	MP_KSYM_TOP,		  /* init_top_pgt, init_level4_pgt or swapper_pg_dir (arm64) */
 	MP_KSYM_VMEMMAP_BASE,	  /* vmemmap_base (x86 with a dynamic layout) */
 	MP_KSYM_PAGE_OFFSET_BASE, /* page_offset_base */
 	MP_KSYM_L5,		  /* __pgtable_l5_enabled */
@@ -81,9 +98,12 @@ struct mp_kcore_layout {
 	uint64_t top;	      /* kernel virtual address of the top-level table */
 	uint64_t page_offset; /* the direct map: virtual address of physical 0 */
 	uint64_t vmemmap_base, vmemmap_end;
-	unsigned levels;  /* 4 or 5 */
-	uint64_t pa_mask; /* the bits of an entry that hold an address */
-	char how[160];	  /* how the layout was learnt */
+	uint64_t pfn0;	      /* the PFN whose struct page sits at vmemmap_base */
+	unsigned levels;      /* 4 or 5 */
+	unsigned top_entries; /* of the top table: 512, or 16 (arm64 52-bit VA) */
+	uint64_t pa_mask;     /* the bits of an entry that hold an address */
+	bool lpa2;	      /* arm64: OA[51:50] in bits [9:8] of an entry */
+	char how[192];	      /* how the layout was learnt */
 };
 
 struct mp_pt_walker {

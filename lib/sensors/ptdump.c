@@ -46,6 +46,7 @@ void mp_ptdump_clear(struct mp_ptdump *pt)
 	pt->r = NULL;
 	pt->n = 0;
 	pt->base = 0;
+	pt->pfn0 = 0;
 }
 
 static bool is_vmemmap_marker(const char *line)
@@ -198,15 +199,15 @@ uint64_t mp_ptdump_mapped(const struct mp_ptdump *pt, uint64_t start, uint64_t e
 }
 
 /* The first run (runs sorted) whose struct pages end after a, or n. */
-static size_t first_after(uint64_t base, unsigned sp, const struct mp_pfn_run *runs, size_t n,
-			  uint64_t a)
+static size_t first_after(const struct mp_ptdump *pt, unsigned sp, const struct mp_pfn_run *runs,
+			  size_t n, uint64_t a)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (base + runs[mid].end * sp <= a)
+		if (mp_memmap_va(pt, sp, runs[mid].end) <= a)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -247,15 +248,16 @@ ssize_t mp_ptdump_unexplained(const struct mp_ptdump *pt, unsigned struct_page,
 		if (!r->mapped || !g)
 			continue;
 		while (x < r->end) {
-			size_t j = first_after(pt->base, struct_page, runs, nruns, x);
+			size_t j = first_after(pt, struct_page, runs, nruns, x);
 			uint64_t ms, me, from, to, n;
 
-			if (j == nruns || (ms = pt->base + runs[j].first * struct_page) >= r->end) {
+			if (j == nruns ||
+			    (ms = mp_memmap_va(pt, struct_page, runs[j].first)) >= r->end) {
 				if (!emit(out, &k, max, x, r->end, r->level))
 					return (ssize_t)k;
 				break;
 			}
-			me = pt->base + runs[j].end * struct_page;
+			me = mp_memmap_va(pt, struct_page, runs[j].end);
 			/* the granules from the one holding max(ms, x) to the one holding me - 1 */
 			from = ms <= x ? x : x + (ms - x) / g * g;
 			n = (me - 1 - x) / g + 1;
@@ -282,7 +284,7 @@ size_t mp_struct_page_fit(const struct mp_ptdump *pt, const struct mp_pfn_run *r
 		for (size_t i = 0; i < nruns && ok; i++) {
 			uint64_t a, b;
 
-			mp_memmap_range(pt->base, sp, runs[i].first, runs[i].end, &a, &b);
+			mp_memmap_range(pt, sp, runs[i].first, runs[i].end, &a, &b);
 			ok = mp_ptdump_mapped(pt, a, b) == b - a;
 		}
 		if (ok && mp_ptdump_unexplained(pt, sp, runs, nruns, &extra, 1) != 0)

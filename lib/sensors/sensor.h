@@ -175,12 +175,16 @@ struct mp_pt_range {
 
 struct mp_ptdump {
 	uint64_t base; /* vmemmap base: the section's first address */
+	/* the PFN whose struct page sits at base: 0 on x86-64 (vmemmap_base);
+	 * arm64's VMEMMAP_START holds that of PHYS_OFFSET (memstart_addr, which
+	 * may lie below physical 0: the subtraction wraps as the kernel's does) */
+	uint64_t pfn0;
 	size_t n;
 	struct mp_pt_range *r; /* in address order */
 };
 
 const char *mp_pt_level_name(enum mp_pt_level l);
-/* The bytes one entry of that level maps (x86_64 4K pages). */
+/* The bytes one entry of that level maps (4K pages: x86-64 and arm64 alike). */
 uint64_t mp_pt_level_size(enum mp_pt_level l);
 
 void mp_ptdump_clear(struct mp_ptdump *pt);
@@ -203,12 +207,24 @@ struct mp_pfn_run {
 	uint64_t first, end;
 };
 
+/* The vmemmap address of PFN pfn's struct page. */
+static inline uint64_t mp_memmap_va(const struct mp_ptdump *pt, unsigned struct_page, uint64_t pfn)
+{
+	return pt->base + (pfn - pt->pfn0) * struct_page;
+}
+
+/* The PFN whose struct page holds vmemmap address va. */
+static inline uint64_t mp_memmap_pfn(const struct mp_ptdump *pt, unsigned struct_page, uint64_t va)
+{
+	return pt->pfn0 + (va - pt->base) / struct_page;
+}
+
 /* The vmemmap virtual range holding the struct pages of PFNs [first, end). */
-static inline void mp_memmap_range(uint64_t base, unsigned struct_page, uint64_t first,
+static inline void mp_memmap_range(const struct mp_ptdump *pt, unsigned struct_page, uint64_t first,
 				   uint64_t end, uint64_t *vstart, uint64_t *vend)
 {
-	*vstart = base + first * struct_page;
-	*vend = base + end * struct_page;
+	*vstart = mp_memmap_va(pt, struct_page, first);
+	*vend = mp_memmap_va(pt, struct_page, end);
 }
 
 /*

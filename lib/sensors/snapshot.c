@@ -353,6 +353,7 @@ static int copy_pt(const struct mp_ptdump *from, struct mp_ptdump *to)
 {
 	mp_ptdump_clear(to);
 	to->base = from->base;
+	to->pfn0 = from->pfn0;
 	if (!from->n)
 		return 0;
 	to->r = malloc(from->n * sizeof(*to->r));
@@ -368,8 +369,8 @@ static int copy_pt(const struct mp_ptdump *from, struct mp_ptdump *to)
  * (o->kpf_only) can lie in, for any sizeof(struct page) from 32 to 256
  * bytes, in whole GiB (one PMD table each); lo == hi == 0: all of it.
  */
-static void step_window(const struct mp_snap_opts *o, const struct mp_snapshot *s, uint64_t base,
-			uint64_t *lo, uint64_t *hi)
+static void step_window(const struct mp_snap_opts *o, const struct mp_snapshot *s,
+			const struct mp_ptdump *pt, uint64_t *lo, uint64_t *hi)
 {
 	uint64_t bp = s->block_size / s->page_size, f = UINT64_MAX, e = 0, g = UINT64_C(1) << 30;
 
@@ -382,8 +383,11 @@ static void step_window(const struct mp_snap_opts *o, const struct mp_snapshot *
 	}
 	if (f >= e)
 		return;
-	*lo = base + f * 32 / g * g;
-	*hi = base + (e * 256 + g - 1) / g * g;
+	/* PFNs from the one at the base (pfn0, below all RAM) */
+	f -= pt->pfn0;
+	e -= pt->pfn0;
+	*lo = pt->base + f * 32 / g * g;
+	*hi = pt->base + (e * 256 + g - 1) / g * g;
 }
 
 /*
@@ -416,7 +420,7 @@ static int read_pt_from(struct mp_root *root, const struct mp_snap_opts *o, stru
 		return copy_pt(&old->kpt, &s->kpt);
 	}
 	if (old && old->pt.n && !strcmp(old->pt_src, "kcore")) {
-		step_window(o, s, old->pt.base, &lo, &hi);
+		step_window(o, s, &old->pt, &lo, &hi);
 		if (lo < hi && (r = copy_pt(&old->pt, &s->pt)) < 0)
 			return r;
 		*kcore_ns = mp_now_ns();
@@ -442,7 +446,7 @@ static int read_pt_from(struct mp_root *root, const struct mp_snap_opts *o, stru
 	if (r == 0) {
 		snprintf(s->pt_src, sizeof(s->pt_src), "ptdump");
 		if (old)
-			step_window(o, s, s->pt.base, &lo, &hi);
+			step_window(o, s, &s->pt, &lo, &hi);
 		*kcore_ns = mp_now_ns();
 		r = mp_kcore_pt_read(root, lo, hi, &s->kpt, &s->kcore_avail, ksyms_ns);
 		*kcore_ns = mp_now_ns() - *kcore_ns;
@@ -863,6 +867,9 @@ struct json_object *mp_snapshot_to_json(const struct mp_snapshot *s)
 	json_object_object_add(o, "kmsg", f);
 	if (s->pt.n)
 		json_object_object_add(o, "vmemmap", pt_json(&s->pt));
+	/* arm64: the PFN whose struct page is the vmemmap's first (x86: 0, left out) */
+	if (s->pt.n && s->pt.pfn0)
+		json_object_object_add(o, "vmemmap_pfn0", hex(s->pt.pfn0));
 	/* the kcore walk beside ptdump's, for a reader to compare */
 	if (s->kpt.n)
 		json_object_object_add(o, "vmemmap_kcore", pt_json(&s->kpt));
@@ -1059,6 +1066,7 @@ int mp_snapshot_from_json(struct json_object *o, struct mp_snapshot **out)
 			}
 		}
 		s->pt.base = s->pt.r[0].start;
+		s->pt.pfn0 = ju64(o, "vmemmap_pfn0");
 	}
 	*out = s;
 	return 0;

@@ -6,7 +6,8 @@
  * /proc/kcore shows them. What each test expects is what it mapped, and
  * for the recorded steps of the recorded ptdump steps (tests/fixtures/steps) what the kernel's own
  * ptdump said. With MP_KCORE_SEED_DIR set, the images are also written
- * there as seeds of tests/fuzz/fuzz-kcore.c.
+ * there as seeds of tests/fuzz/fuzz-kcore.c. The arm64 images (a64_*)
+ * carry the VMCOREINFO note the arm64 layout is read from.
  */
 #include <check.h>
 #include <errno.h>
@@ -80,6 +81,33 @@ static void assert_tiled(const struct mp_ptdump *pt)
 		ck_assert_uint_eq(pt->r[i].start, pt->r[i - 1].end);
 }
 
+/* PMD leaves over 6 MiB from base, 4 PTE leaves at +64 MiB, a 1 GiB leaf at +pud. */
+static void map_leaves(struct img *m, uint64_t base, uint64_t pud)
+{
+	unsigned lv = m->levels;
+
+	for (uint64_t a = 0; a < 6 * MiB; a += 2 * MiB)
+		map(m, base + a, lv - 2, 0x40000000 + a);
+	for (uint64_t a = 0; a < 16 * KiB; a += PAGE)
+		map(m, base + 64 * MiB + a, lv - 1, 0x50000000 + a);
+	map(m, base + pud, lv - 3, 0x80000000);
+}
+
+/* What map_leaves mapped, at the levels it mapped them, and nothing more. */
+static void assert_leaves(const struct mp_ptdump *pt, uint64_t base, uint64_t pud)
+{
+	ck_assert_int_eq(pt->r[0].level, MP_PT_PMD);
+	ck_assert(pt->r[0].mapped);
+	ck_assert_uint_eq(pt->r[0].end, base + 6 * MiB);
+	ck_assert_int_eq(mapped_at(pt, base + 6 * MiB), MP_PT_NONE);
+	ck_assert_int_eq(mapped_at(pt, base + 64 * MiB), MP_PT_PTE);
+	ck_assert_int_eq(mapped_at(pt, base + 64 * MiB + 12 * KiB), MP_PT_PTE);
+	ck_assert_int_eq(mapped_at(pt, base + 64 * MiB + 16 * KiB), MP_PT_NONE);
+	ck_assert_int_eq(mapped_at(pt, base + pud), MP_PT_PUD);
+	ck_assert_int_eq(mapped_at(pt, base + pud + GiB - 1), MP_PT_PUD);
+	ck_assert_uint_eq(mapped_bytes(pt), 6 * MiB + 16 * KiB + GiB);
+}
+
 /* 4-level, the fixed layout: PMD leaves, PTE leaves, a 1 GiB leaf, not-present entries. */
 START_TEST(walk_4level)
 {
@@ -89,27 +117,14 @@ START_TEST(walk_4level)
 	char why[200];
 
 	img_init(&m, 4, UINT64_C(0xffffffff81000000), UINT64_C(0xffff888000000000), base, 12);
-	for (uint64_t a = 0; a < 6 * MiB; a += 2 * MiB)
-		map(&m, base + a, 2, 0x40000000 + a);
-	for (uint64_t a = 0; a < 16 * KiB; a += PAGE)
-		map(&m, base + 64 * MiB + a, 3, 0x50000000 + a);
-	map(&m, base + 5 * GiB, 1, 0x80000000);
+	map_leaves(&m, base, 5 * GiB);
 	ck_assert_int_eq(walk(&m, 0, 0, &pt, why), 0);
 	seed(&m, "4level");
 	ck_assert_ptr_nonnull(strstr(why, "4-level (__pgtable_l5_enabled)"));
 	assert_tiled(&pt);
 	ck_assert_uint_eq(pt.base, base);
 	ck_assert_uint_eq(pt.r[pt.n - 1].end, base + (UINT64_C(1) << 40));
-	ck_assert_int_eq(pt.r[0].level, MP_PT_PMD);
-	ck_assert(pt.r[0].mapped);
-	ck_assert_uint_eq(pt.r[0].end, base + 6 * MiB);
-	ck_assert_int_eq(mapped_at(&pt, base + 6 * MiB), MP_PT_NONE);
-	ck_assert_int_eq(mapped_at(&pt, base + 64 * MiB), MP_PT_PTE);
-	ck_assert_int_eq(mapped_at(&pt, base + 64 * MiB + 12 * KiB), MP_PT_PTE);
-	ck_assert_int_eq(mapped_at(&pt, base + 64 * MiB + 16 * KiB), MP_PT_NONE);
-	ck_assert_int_eq(mapped_at(&pt, base + 5 * GiB), MP_PT_PUD);
-	ck_assert_int_eq(mapped_at(&pt, base + 6 * GiB - 1), MP_PT_PUD);
-	ck_assert_uint_eq(mapped_bytes(&pt), 6 * MiB + 16 * KiB + GiB);
+	assert_leaves(&pt, base, 5 * GiB);
 	/* a not-present pgd entry past the first 512 GiB */
 	ck_assert_int_eq(pt.r[pt.n - 1].level, MP_PT_PGD);
 	ck_assert(!pt.r[pt.n - 1].mapped);
@@ -206,6 +221,22 @@ START_TEST(walk_window)
 }
 END_TEST
 
+/* A PMD leaf at va whose PMD table lies in a hole of the RAM kcore shows: a reason, no list. */
+static void assert_hole(struct img *m, uint64_t va, const char *name)
+{
+	struct mp_ptdump pt = { 0 };
+	char why[200];
+
+	map(m, va, m->levels - 2, 0x40000000);
+	m->hole_lo = entry_pa(m, get64(entry(m, va, m->levels - 3))) - m->phys_base;
+	m->hole_hi = m->hole_lo + PAGE;
+	ck_assert_int_eq(walk(m, 0, 0, &pt, why), -EBADMSG);
+	seed(m, name);
+	ck_assert_ptr_nonnull(strstr(why, "outside the RAM kcore shows"));
+	ck_assert_uint_eq(pt.n, 0);
+	img_free(m);
+}
+
 /* Tables outside the RAM kcore shows, loops, bad leaves at the top: a reason each. */
 START_TEST(walk_malformed)
 {
@@ -216,14 +247,7 @@ START_TEST(walk_malformed)
 
 	/* a PMD table in the hole between the two RAM segments */
 	img_init(&m, 4, UINT64_C(0xffffffff81000000), UINT64_C(0xffff888000000000), base, 12);
-	map(&m, base, 2, 0x40000000);
-	m.hole_lo = get64(entry(&m, base, 2 - 1)) & ~UINT64_C(0xfff);
-	m.hole_hi = m.hole_lo + PAGE;
-	ck_assert_int_eq(walk(&m, 0, 0, &pt, why), -EBADMSG);
-	seed(&m, "hole");
-	ck_assert_ptr_nonnull(strstr(why, "outside the RAM kcore shows"));
-	ck_assert_uint_eq(pt.n, 0);
-	img_free(&m);
+	assert_hole(&m, base, "hole");
 
 	/* past the end of RAM */
 	img_init(&m, 4, UINT64_C(0xffffffff81000000), UINT64_C(0xffff888000000000), base, 12);
@@ -308,7 +332,7 @@ START_TEST(elf_malformed)
 	ck_assert_int_eq(mp_kcore_open_mem(&k, copy, m.elf_len, why, sizeof(why)), -EBADMSG);
 	ph[1].p_offset = PAGE;
 	/* another architecture: a reason, no walk */
-	eh->e_machine = EM_AARCH64;
+	eh->e_machine = EM_RISCV;
 	ck_assert_int_eq(mp_kcore_open_mem(&k, copy, m.elf_len, why, sizeof(why)), 0);
 	{
 		struct mp_ksyms s;
@@ -316,11 +340,225 @@ START_TEST(elf_malformed)
 
 		ck_assert_int_eq(mp_kallsyms_parse(m.syms, strlen(m.syms), &s), 0);
 		ck_assert_int_eq(mp_kcore_walk(&k, &s, 0, 0, &pt, why, sizeof(why)), -EOPNOTSUPP);
-		ck_assert_ptr_nonnull(strstr(why, "arm64"));
+		ck_assert_ptr_nonnull(strstr(why, "riscv"));
+		mp_kcore_close(&k);
+		/* arm64 without the VMCOREINFO note its layout is learnt from */
+		eh->e_machine = EM_AARCH64;
+		ck_assert_int_eq(mp_kcore_open_mem(&k, copy, m.elf_len, why, sizeof(why)), 0);
+		ck_assert_int_eq(mp_kcore_walk(&k, &s, 0, 0, &pt, why, sizeof(why)), -EBADMSG);
+		ck_assert_ptr_nonnull(strstr(why, "VMCOREINFO"));
+		ck_assert_uint_eq(pt.n, 0);
 	}
 	mp_kcore_close(&k);
 	free(copy);
 	img_free(&m);
+}
+END_TEST
+
+/* ---- arm64, 4K granule ---- */
+
+/*
+ * The arm64 layout as arch/arm64/include/asm/memory.h (6.12) computes it,
+ * for a struct page of 64 bytes: VMEMMAP_END 1 GiB below the top,
+ * VMEMMAP_SIZE the struct pages of the linear map from PAGE_OFFSET (of
+ * VA_BITS) to the 48-bit PAGE_END; vmemmap = VMEMMAP_START -
+ * (memstart_addr >> PAGE_SHIFT), PFN p's struct page at vmemmap + p.
+ */
+static void a64_vmemmap(unsigned va_bits, uint64_t *start, uint64_t *end)
+{
+	uint64_t page_end = (uint64_t)0 - (UINT64_C(1) << 47),
+		 page_offset = (uint64_t)0 - (UINT64_C(1) << va_bits);
+
+	*end = (uint64_t)0 - GiB;
+	*start = *end - ((page_end - page_offset) >> 12) * 64;
+}
+
+static uint64_t a64_page(uint64_t vstart, uint64_t memstart, uint64_t pfn)
+{
+	return vstart + (pfn - (uint64_t)((int64_t)memstart >> 12)) * 64;
+}
+
+/* Replace KEY's line of the VMCOREINFO text (value NULL: drop it). */
+static void info_set(struct img *m, const char *key, const char *value)
+{
+	char *p = strstr(m->info, key), *nl, rest[1024];
+
+	ck_assert_ptr_nonnull(p);
+	nl = strchr(p, '\n');
+	snprintf(rest, sizeof(rest), "%s", nl + 1);
+	if (value)
+		snprintf(p, sizeof(m->info) - (size_t)(p - m->info), "%s=%s\n%s", key, value, rest);
+	else
+		snprintf(p, sizeof(m->info) - (size_t)(p - m->info), "%s", rest);
+}
+
+struct a64_cfg {
+	const char *name;
+	unsigned va_bits, vabits;     /* built, in use (TCR_EL1.T1SZ) */
+	uint64_t text, memstart, ram; /* swapper_pg_dir, PHYS_OFFSET, RAM's start */
+};
+
+static const struct a64_cfg a64_cfgs[] = {
+	/* VA_BITS_48: 4 levels, RAM at 1 GiB as on QEMU's virt machine */
+	{ "a64-48", 48, 48, UINT64_C(0xffff800081a3c000), 0x40000000, 0x40000000 },
+	/* VA_BITS_52 with LPA2: 5 levels, the table pages above 2^51 (OA[51:50] = 0b11) */
+	{ "a64-lpa2", 52, 52, UINT64_C(0xffff800081a3c000), UINT64_C(0x000c000040000000),
+	  UINT64_C(0x000c000040000000) },
+	/* VA_BITS_52 on a CPU without LPA2: L-1 folded, memstart_addr moved down by
+	 * _PAGE_OFFSET(48) - _PAGE_OFFSET(52) (arm64_memblock_init), SH in [9:8] */
+	{ "a64-folded", 52, 48, UINT64_C(0xffff800081a3c000),
+	  UINT64_C(0x40000000) - UINT64_C(0x000f000000000000), 0x40000000 },
+	/* KASLR: the image elsewhere, the linear map randomised (memstart_addr 4 GiB
+	 * below physical 0) */
+	{ "a64-kaslr", 48, 48, UINT64_C(0xffffa3c2e5a3c000), UINT64_C(0xffffffff00000000),
+	  0x40000000 },
+};
+
+static void a64_img(struct img *m, const struct a64_cfg *c, uint64_t *vs, uint64_t *ve)
+{
+	a64_vmemmap(c->va_bits, vs, ve);
+	img_init_a64(m, c->va_bits, c->vabits, c->text, c->memstart, c->ram, *vs, *ve, 16);
+}
+
+/*
+ * Boot memory of 1 GiB (the memmap in PMD blocks) and a hot-added 128 MiB
+ * block 2 GiB above it (its memmap in pages, as memmap_on_memory maps it):
+ * every layout yields them where the kernel's arithmetic puts them, and
+ * sizeof(struct page) comes out as 64 from the page tables alone.
+ */
+START_TEST(a64_layouts)
+{
+	for (size_t c = 0; c < ARRAY_SIZE(a64_cfgs); c++) {
+		const struct a64_cfg *cf = &a64_cfgs[c];
+		uint64_t vs, ve, first = cf->ram >> 12, hot = first + 0x80000, d;
+		struct mp_pfn_run runs[] = { { first, first + 0x40000 }, { hot, hot + 0x8000 } };
+		struct mp_ptdump pt = { 0 };
+		struct mp_pt_range extra;
+		unsigned fits[8];
+		char why[200], want[64];
+		struct img m;
+
+		a64_img(&m, cf, &vs, &ve);
+		for (d = 0; d < 16 * MiB; d += 2 * MiB)
+			map(&m, a64_page(vs, cf->memstart, first) + d, m.levels - 2,
+			    cf->ram + 0x10000000 + d);
+		for (d = 0; d < 2 * MiB; d += PAGE)
+			map(&m, a64_page(vs, cf->memstart, hot) + d, m.levels - 1,
+			    cf->ram + 0x80000000 + d);
+		ck_assert_msg(walk(&m, 0, 0, &pt, why) == 0, "%s: %s", cf->name, why);
+		seed(&m, cf->name);
+		snprintf(want, sizeof(want), "%u-level (arm64, %u-bit VA", m.levels, cf->vabits);
+		ck_assert_msg(strstr(why, want), "%s: %s", cf->name, why);
+		assert_tiled(&pt);
+		ck_assert_uint_eq(pt.base, vs);
+		ck_assert_uint_eq(pt.r[pt.n - 1].end, ve);
+		ck_assert_uint_eq(mp_memmap_va(&pt, 64, first), a64_page(vs, cf->memstart, first));
+		ck_assert_int_eq(mapped_at(&pt, a64_page(vs, cf->memstart, first)), MP_PT_PMD);
+		ck_assert_int_eq(mapped_at(&pt, a64_page(vs, cf->memstart, first + 0x40000) - 1),
+				 MP_PT_PMD);
+		ck_assert_int_eq(mapped_at(&pt, a64_page(vs, cf->memstart, first + 0x40000)),
+				 MP_PT_NONE);
+		ck_assert_int_eq(mapped_at(&pt, a64_page(vs, cf->memstart, hot)), MP_PT_PTE);
+		ck_assert_int_eq(mapped_at(&pt, a64_page(vs, cf->memstart, hot + 0x8000)),
+				 MP_PT_NONE);
+		ck_assert_uint_eq(mapped_bytes(&pt), 18 * MiB);
+		/* the size derivation and the invariants, unchanged */
+		ck_assert_uint_eq(mp_struct_page_fit(&pt, runs, 2, fits, 8), 1);
+		ck_assert_uint_eq(fits[0], 64);
+		ck_assert_int_eq(mp_ptdump_unexplained(&pt, 64, runs, 2, &extra, 1), 0);
+		mp_ptdump_clear(&pt);
+		img_free(&m);
+	}
+}
+END_TEST
+
+/* Block (L1, L2) and page (L3) leaves, a reserved L3 encoding, the top-level holes. */
+START_TEST(a64_leaves)
+{
+	uint64_t vs, ve;
+	struct mp_ptdump pt = { 0 };
+	struct img m;
+	char why[200];
+
+	a64_img(&m, &a64_cfgs[0], &vs, &ve);
+	map_leaves(&m, vs, 4 * GiB);
+	/* bits [1:0] 0b01 at L3: reserved, the MMU faults */
+	map(&m, vs + 64 * MiB + 16 * KiB, 3, 0x50004000);
+	put64(entry(&m, vs + 64 * MiB + 16 * KiB, 3),
+	      get64(entry(&m, vs + 64 * MiB + 16 * KiB, 3)) & ~UINT64_C(2));
+	ck_assert_int_eq(walk(&m, 0, 0, &pt, why), 0);
+	assert_tiled(&pt);
+	ck_assert_uint_eq(pt.pfn0, 0x40000);
+	assert_leaves(&pt, vs, 4 * GiB);
+	/* the L1 block is L0 entry 508's; 509 to 511 hold no table: 1.5 TiB not present */
+	ck_assert_int_eq(pt.r[pt.n - 1].level, MP_PT_PGD);
+	ck_assert(!pt.r[pt.n - 1].mapped);
+	ck_assert_uint_eq(pt.r[pt.n - 1].start, (uint64_t)0 - 3 * 512 * GiB);
+	mp_ptdump_clear(&pt);
+	img_free(&m);
+}
+END_TEST
+
+/* Tables outside RAM, loops, blocks where none can be, garbage; a VMCOREINFO that does not tell. */
+START_TEST(a64_malformed)
+{
+	static const struct {
+		const char *key, *value, *says;
+		int r;
+	} infos[] = {
+		{ "PAGESIZE", "65536", "only the 4K granule", -EOPNOTSUPP },
+		{ "NUMBER(TCR_EL1_T1SZ)", "0x19", "39-bit VA", -EOPNOTSUPP },
+		{ "NUMBER(TCR_EL1_T1SZ)", NULL, "no NUMBER(TCR_EL1_T1SZ)", -EBADMSG },
+		{ "NUMBER(VMEMMAP_START)", "0xzz", "not a number", -EBADMSG },
+		{ "NUMBER(VMEMMAP_START)", "0x0000800000000000", "no 48-bit arm64", -EBADMSG },
+		{ "NUMBER(PHYS_OFFSET)", NULL, "no NUMBER(PHYS_OFFSET)", -EBADMSG },
+	};
+	uint64_t vs, ve;
+	struct mp_ptdump pt = { 0 };
+	struct img m;
+	char why[200];
+
+	/* an L2 table in a hole of the RAM kcore shows */
+	a64_img(&m, &a64_cfgs[0], &vs, &ve);
+	assert_hole(&m, vs, "a64-hole");
+
+	/* two L2 entries share an L3 table; an L0 block */
+	a64_img(&m, &a64_cfgs[0], &vs, &ve);
+	map(&m, vs, 3, 0x50000000);
+	put64(entry(&m, vs + 2 * MiB, 2), get64(entry(&m, vs, 2)));
+	ck_assert_int_eq(walk(&m, 0, 0, &pt, why), -ELOOP);
+	seed(&m, "a64-loop");
+	ck_assert_ptr_nonnull(strstr(why, "loop"));
+	put64(entry(&m, vs + 2 * MiB, 2), 0);
+	put64(entry(&m, vs, 0), get64(entry(&m, vs, 0)) & ~UINT64_C(2));
+	ck_assert_int_eq(walk(&m, 0, 0, &pt, why), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(why, "is a block"));
+	img_free(&m);
+
+	/* garbage in every entry of the L2 table */
+	a64_img(&m, &a64_cfgs[1], &vs, &ve);
+	map(&m, vs, 3, 0x50000000);
+	{
+		uint64_t t = entry_pa(&m, get64(entry(&m, vs, 2))) - m.phys_base;
+
+		for (unsigned i = 0; i < 512; i++)
+			put64(m.ram + t + i * 8, UINT64_C(0x9e3779b97f4a7c15) * (i + 1));
+	}
+	ck_assert_int_lt(walk(&m, 0, 0, &pt, why), 0);
+	seed(&m, "a64-garbage");
+	ck_assert_uint_gt(strlen(why), 10);
+	ck_assert_uint_eq(pt.n, 0);
+	img_free(&m);
+
+	for (size_t i = 0; i < ARRAY_SIZE(infos); i++) {
+		a64_img(&m, &a64_cfgs[0], &vs, &ve);
+		map(&m, vs, 2, 0x50000000);
+		info_set(&m, infos[i].key, infos[i].value);
+		ck_assert_int_eq(walk(&m, 0, 0, &pt, why), infos[i].r);
+		ck_assert_msg(strstr(why, infos[i].says), "%s: %s", infos[i].key, why);
+		ck_assert_uint_eq(pt.n, 0);
+		img_free(&m);
+	}
 }
 END_TEST
 
@@ -592,6 +830,45 @@ START_TEST(check_sources)
 }
 END_TEST
 
+/*
+ * arm64: the vmemmap's first struct page is memstart_addr's PFN's (the
+ * boot memory from 1 GiB on), and a mapping left is told by that PFN.
+ */
+START_TEST(check_a64_pfn0)
+{
+	uint64_t vs, ve;
+	/* 8 blocks of 128 MiB from PFN 0x40000: 16 MiB of struct pages */
+	const uint64_t ids[] = { 8, 9, 10, 11, 12, 13, 14, 15 };
+	struct mp_snapshot *b = snap(8, ids, "kcore"), *n = snap(8, ids, "kcore");
+	struct mp_check_opts o = { .step = "end" };
+	struct mp_findings f = { 0 };
+	struct mp_check_info info;
+
+	a64_vmemmap(48, &vs, &ve);
+	{
+		const uint64_t boot[][2] = { { vs, vs + 16 * MiB } };
+		const uint64_t left[][2] = { { vs, vs + 16 * MiB },
+					     { vs + 32 * MiB, vs + 34 * MiB } };
+
+		pt_set(&b->pt, vs, boot, 1);
+		pt_set(&n->pt, vs, left, 2);
+	}
+	b->pt.pfn0 = n->pt.pfn0 = 0x40000;
+	ck_assert_int_eq(mp_check(NULL, b, &o, &f, &info), 0);
+	ck_assert_uint_eq(info.struct_page, 64);
+	ck_assert_uint_eq(mp_findings_count(&f), 0);
+	ck_assert_int_eq(mp_check(b, n, &o, &f, &info), 0);
+	ck_assert_uint_eq(count_kind(&f, MP_FIND_LEAK, "vmemmap mapping left"), 1);
+	ck_assert(f.v[0].have_pfn);
+	/* 32 MiB of 64-byte struct pages past PFN 0x40000's */
+	ck_assert_uint_eq(f.v[0].pfn_first, 0x40000 + 32 * MiB / 64);
+	ck_assert_uint_eq(f.v[0].pfn_last, 0x40000 + 34 * MiB / 64 - 1);
+	mp_findings_clear(&f);
+	mp_snapshot_free(b);
+	mp_snapshot_free(n);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kcore");
@@ -603,11 +880,15 @@ static Suite *suite(void)
 	tcase_add_test(tc, walk_window);
 	tcase_add_test(tc, walk_malformed);
 	tcase_add_test(tc, elf_malformed);
+	tcase_add_test(tc, a64_layouts);
+	tcase_add_test(tc, a64_leaves);
+	tcase_add_test(tc, a64_malformed);
 	tcase_add_test(tc, kallsyms);
 	tcase_add_test(tc, walk_recorded);
 	tcase_add_test(tc, sensor_tree);
 	tcase_add_test(tc, check_end_new_mapping);
 	tcase_add_test(tc, check_sources);
+	tcase_add_test(tc, check_a64_pfn0);
 	suite_add_tcase(s, tc);
 	return s;
 }
