@@ -661,6 +661,36 @@ static int a64_info(struct mp_kcore *k, const char *key, uint64_t *v, char *why,
 	return r;
 }
 
+/*
+ * A VA_BITS 52 kernel running with 48 (pgtable.h): the struct pages of the
+ * linear map between _PAGE_OFFSET(52) and _PAGE_OFFSET(48), at the start of
+ * the vmemmap, never exist, and vmalloc reaches into that space up to 8 MiB
+ * below where they end (VMALLOC_END = VMEMMAP_START +
+ * VMEMMAP_UNUSED_NPAGES * sizeof(struct page) - SZ_8M). The walk starts
+ * there, at the struct page of PFN pfn0 + VMEMMAP_UNUSED_NPAGES.
+ */
+static int a64_unused(struct mp_kcore *k, struct mp_kcore_layout *l, uint64_t va_bits,
+		      uint64_t vabits, char *why, size_t wlen)
+{
+	uint64_t npages = ((UINT64_C(1) << va_bits) - (UINT64_C(1) << vabits)) >> 12, end, used;
+
+	if (a64_info(k, "NUMBER(VMALLOC_END)", &end, why, wlen) < 0)
+		return -EBADMSG;
+	used = end + (UINT64_C(8) << 20);
+	if (used <= l->vmemmap_base || used >= l->vmemmap_end ||
+	    (used - l->vmemmap_base) % npages || (used - l->vmemmap_base) / npages < 32 ||
+	    (used - l->vmemmap_base) / npages > 256) {
+		say(why, wlen,
+		    "VMALLOC_END 0x%" PRIx64 " does not end 8 MiB below the used vmemmap of a "
+		    "%" PRIu64 "-bit kernel running %" PRIu64 "-bit (VMEMMAP_START 0x%" PRIx64 ")",
+		    end, va_bits, vabits, l->vmemmap_base);
+		return -EBADMSG;
+	}
+	l->vmemmap_base = used;
+	l->pfn0 += npages;
+	return 0;
+}
+
 static int a64_layout(struct mp_kcore *k, const struct mp_ksyms *s, struct mp_kcore_layout *l,
 		      char *why, size_t wlen)
 {
@@ -709,6 +739,8 @@ static int a64_layout(struct mp_kcore *k, const struct mp_ksyms *s, struct mp_kc
 		    l->vmemmap_base, l->vmemmap_end, vabits);
 		return -EBADMSG;
 	}
+	if (vabits < va_bits && (r = a64_unused(k, l, va_bits, vabits, why, wlen)) < 0)
+		return r;
 	snprintf(l->how, sizeof(l->how),
 		 "%u-level (arm64, %" PRIu64 "-bit VA from VMCOREINFO), %s at 0x%" PRIx64
 		 ", vmemmap 0x%" PRIx64 " (PFN 0x%" PRIx64 ")",

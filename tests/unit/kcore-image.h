@@ -283,11 +283,16 @@ static inline void img_init_a64(struct img *m, unsigned va_bits, unsigned vabits
 	snprintf(m->info, sizeof(m->info),
 		 "OSRELEASE=6.12.0-test\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=%" PRIx64 "\n"
 		 "SIZE(page)=64\nNUMBER(VA_BITS)=%u\nNUMBER(MODULES_VADDR)=0x%" PRIx64 "\n"
+		 "NUMBER(VMALLOC_END)=0x%" PRIx64 "\n"
 		 "NUMBER(VMEMMAP_START)=0x%" PRIx64 "\nNUMBER(VMEMMAP_END)=0x%" PRIx64 "\n"
 		 "NUMBER(kimage_voffset)=0x%" PRIx64 "\nNUMBER(PHYS_OFFSET)=0x%" PRIx64 "\n"
 		 "NUMBER(TCR_EL1_T1SZ)=0x%x\nKERNELOFFSET=%" PRIx64 "\n",
-		 text_va, va_bits, (uint64_t)0 - (UINT64_C(1) << 47), vstart, vend,
-		 text_va - phys_base, phys_offset, 64 - vabits, text_va & UINT64_C(0xfffffff));
+		 text_va, va_bits, (uint64_t)0 - (UINT64_C(1) << 47),
+		 /* pgtable.h: VMEMMAP_START + VMEMMAP_UNUSED_NPAGES * sizeof(struct page) - 8M */
+		 vstart + (((UINT64_C(1) << va_bits) - (UINT64_C(1) << vabits)) >> 12) * 64 -
+			 8 * MiB,
+		 vstart, vend, text_va - phys_base, phys_offset, 64 - vabits,
+		 text_va & UINT64_C(0xfffffff));
 }
 
 static inline void img_free(struct img *m)

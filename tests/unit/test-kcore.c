@@ -430,7 +430,7 @@ START_TEST(a64_layouts)
 {
 	for (size_t c = 0; c < ARRAY_SIZE(a64_cfgs); c++) {
 		const struct a64_cfg *cf = &a64_cfgs[c];
-		uint64_t vs, ve, first = cf->ram >> 12, hot = first + 0x80000, d;
+		uint64_t vs, ve, first = cf->ram >> 12, hot = first + 0x80000, d, unused;
 		struct mp_pfn_run runs[] = { { first, first + 0x40000 }, { hot, hot + 0x8000 } };
 		struct mp_ptdump pt = { 0 };
 		struct mp_pt_range extra;
@@ -439,6 +439,12 @@ START_TEST(a64_layouts)
 		struct img m;
 
 		a64_img(&m, cf, &vs, &ve);
+		/* running with fewer VA bits than built: no struct page below the unused
+		 * ones (pgtable.h VMEMMAP_UNUSED_NPAGES), vmalloc up to 8 MiB below them */
+		unused = ((UINT64_C(1) << cf->va_bits) - (UINT64_C(1) << cf->vabits)) >> 12;
+		if (unused)
+			map(&m, vs + unused * 64 - 8 * MiB - 2 * PAGE, m.levels - 1,
+			    cf->ram + PAGE);
 		for (d = 0; d < 16 * MiB; d += 2 * MiB)
 			map(&m, a64_page(vs, cf->memstart, first) + d, m.levels - 2,
 			    cf->ram + 0x10000000 + d);
@@ -450,7 +456,8 @@ START_TEST(a64_layouts)
 		snprintf(want, sizeof(want), "%u-level (arm64, %u-bit VA", m.levels, cf->vabits);
 		ck_assert_msg(strstr(why, want), "%s: %s", cf->name, why);
 		assert_tiled(&pt);
-		ck_assert_uint_eq(pt.base, vs);
+		ck_assert_uint_eq(pt.base, vs + unused * 64);
+		ck_assert_uint_eq(pt.pfn0, (uint64_t)((int64_t)cf->memstart >> 12) + unused);
 		ck_assert_uint_eq(pt.r[pt.n - 1].end, ve);
 		ck_assert_uint_eq(mp_memmap_va(&pt, 64, first), a64_page(vs, cf->memstart, first));
 		ck_assert_int_eq(mapped_at(&pt, a64_page(vs, cf->memstart, first)), MP_PT_PMD);
@@ -550,6 +557,16 @@ START_TEST(a64_malformed)
 	ck_assert_uint_eq(pt.n, 0);
 	img_free(&m);
 
+	/* a 52-bit kernel running 48-bit: where vmalloc ends must be told, and right */
+	for (int bad = 0; bad < 2; bad++) {
+		a64_img(&m, &a64_cfgs[2], &vs, &ve);
+		map(&m, vs, 2, 0x50000000);
+		info_set(&m, "NUMBER(VMALLOC_END)", bad ? "0xffffc1ffc0001000" : NULL);
+		ck_assert_int_eq(walk(&m, 0, 0, &pt, why), -EBADMSG);
+		ck_assert_msg(strstr(why, "VMALLOC_END"), "%s", why);
+		ck_assert_uint_eq(pt.n, 0);
+		img_free(&m);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(infos); i++) {
 		a64_img(&m, &a64_cfgs[0], &vs, &ve);
 		map(&m, vs, 2, 0x50000000);
