@@ -74,8 +74,9 @@ static const struct argp_option decode_options[] = {
 	  "owner), one line",
 	  0 },
 	{ "kernel-bases", OPT_BASES, NULL, 0,
-	  "Print the running kernel's vmemmap_base and page_offset_base (root, x86-64; from "
-	  "kallsyms and /proc/kcore) and exit",
+	  "Print the running kernel's vmemmap_base and page_offset_base (root; from kallsyms "
+	  "and /proc/kcore; on arm64 the struct page of PFN 0 and the linear map's physical 0 "
+	  "from kcore's VMCOREINFO) and exit",
 	  0 },
 	{ 0 }
 };
@@ -347,7 +348,6 @@ static int write_ktap(const char *path, const struct mp_crash *c, const struct m
 
 static int kernel_bases(struct mp_ctx *ctx)
 {
-	static const enum mp_ksym which[] = { MP_KSYM_VMEMMAP_BASE, MP_KSYM_PAGE_OFFSET_BASE };
 	_cleanup_root_ struct mp_root *root = NULL;
 	uint64_t v[2];
 	char why[300];
@@ -355,7 +355,7 @@ static int kernel_bases(struct mp_ctx *ctx)
 
 	if (r)
 		return r;
-	if (mp_kcore_vars(root, which, 2, v, why, sizeof(why)) < 0) {
+	if (mp_kcore_bases(root, &v[0], &v[1], why, sizeof(why)) < 0) {
 		mp_err("cannot read vmemmap_base and page_offset_base: %s", why);
 		return MP_EXIT_USAGE;
 	}

@@ -920,11 +920,7 @@ int mp_kcore_vars(struct mp_root *root, const enum mp_ksym *which, size_t n, uin
 	if (r < 0)
 		return r;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		if (!s.have[which[i]] && k.machine != EM_X86_64) {
-			say(why, wlen, "%s is an x86-64 variable: not on %s yet",
-			    ksym_names[which[i]][0], machine_name(k.machine));
-			r = -EOPNOTSUPP;
-		} else if (!s.have[which[i]]) {
+		if (!s.have[which[i]]) {
 			say(why, wlen, "/proc/kallsyms does not list %s", ksym_names[which[i]][0]);
 			r = -ENOENT;
 		} else if ((r = mp_kcore_read(&k, s.addr[which[i]], &val[i], sizeof(val[i]))) < 0) {
@@ -934,6 +930,50 @@ int mp_kcore_vars(struct mp_root *root, const enum mp_ksym *which, size_t n, uin
 	}
 	mp_kcore_close(&k);
 	return r < 0 ? r : 0;
+}
+
+int mp_kcore_bases(struct mp_root *root, uint64_t *vmemmap_base, uint64_t *page_offset_base,
+		   char *why, size_t wlen)
+{
+	static const enum mp_ksym x86[] = { MP_KSYM_VMEMMAP_BASE, MP_KSYM_PAGE_OFFSET_BASE };
+	_cleanup_close_ int fd = -1;
+	struct mp_kcore_layout l;
+	struct mp_kcore k;
+	struct mp_ksyms s;
+	uint64_t v[2], sp = 0;
+	int r;
+
+	fd = mp_open(root, "/proc/kcore", O_RDONLY);
+	if (fd < 0) {
+		say(why, wlen, "cannot open /proc/kcore: %s", strerror(-fd));
+		return fd;
+	}
+	if ((r = mp_kcore_open_fd(&k, fd, why, wlen)) < 0)
+		return r;
+	if (k.machine != EM_AARCH64) {
+		mp_kcore_close(&k);
+		r = mp_kcore_vars(root, x86, 2, v, why, wlen);
+		*vmemmap_base = v[0];
+		*page_offset_base = v[1];
+		return r;
+	}
+	/* arm64: the kernel's vmemmap (VMEMMAP_START - memstart_addr's PFN x
+	 * sizeof(struct page), SIZE(page) in VMCOREINFO) and the virtual address
+	 * of physical 0 in the linear map */
+	if ((r = ksyms_get(root, &s, why, wlen)) >= 0 &&
+	    (r = a64_layout(&k, &s, &l, why, wlen)) == 0 &&
+	    (r = a64_info(&k, "SIZE(page)", &sp, why, wlen)) == 0 &&
+	    (sp < 32 || sp > 256 || sp % 8)) {
+		say(why, wlen,
+		    "kcore's VMCOREINFO note: SIZE(page) %" PRIu64 " is no struct page size", sp);
+		r = -EBADMSG;
+	}
+	mp_kcore_close(&k);
+	if (r < 0)
+		return r;
+	*vmemmap_base = l.vmemmap_base - l.pfn0 * sp;
+	*page_offset_base = l.page_offset;
+	return 0;
 }
 
 int mp_kcore_pt_read(struct mp_root *root, uint64_t start, uint64_t end, struct mp_ptdump *pt,

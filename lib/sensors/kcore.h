@@ -141,6 +141,16 @@ int mp_kcore_walk(struct mp_kcore *k, const struct mp_ksyms *s, uint64_t start, 
 int mp_kcore_vars(struct mp_root *root, const enum mp_ksym *which, size_t n, uint64_t *val,
 		  char *why, size_t wlen);
 
+/*
+ * Where the running kernel's struct page of PFN 0 and its direct map of
+ * physical 0 lie (what decode-oops needs): on x86-64 the values of
+ * vmemmap_base and page_offset_base; on arm64 the kernel's vmemmap
+ * (VMEMMAP_START - (PHYS_OFFSET >> PAGE_SHIFT) x SIZE(page), from
+ * VMCOREINFO) and PAGE_OFFSET - PHYS_OFFSET. 0, or -errno with why.
+ */
+int mp_kcore_bases(struct mp_root *root, uint64_t *vmemmap_base, uint64_t *page_offset_base,
+		   char *why, size_t wlen);
+
 int mp_kcore_pt_read(struct mp_root *root, uint64_t start, uint64_t end, struct mp_ptdump *pt,
 		     struct mp_avail *avail, uint64_t *ksyms_ns);
 

@@ -82,6 +82,15 @@ fail("grow of $len M at $addr: newly mapped $new, its struct pages are $want") i
 fail("after the grow something went: " . diff($m[1], $m[0])) if diff($m[1], $m[0]) ne 'none';
 fail("after the shrink: left " . diff($m[0], $m[2]) . ", gone " . diff($m[2], $m[0]))
 	if diff($m[0], $m[2]) ne 'none' || diff($m[2], $m[0]) ne 'none';
+# decode-oops --kernel-bases: the grown memory's first struct page from PFN 0's
+my ($vb) = slurp('bases.out') =~ /^vmemmap_base (0x[0-9a-f]+)$/m
+	or fail("decode-oops --kernel-bases said: " . slurp('bases.out'));
+{
+	use integer;
+	fail(sprintf("vmemmap_base %s + PFN 0x%x x %d is not 0x%x, where the walk shows it", $vb, $f,
+		$sp, $base + $lo)) if hex($vb) + $f * $sp != $base + $lo;
+}
+printf "vmemmap_base %s (decode-oops --kernel-bases) agrees; ", $vb;
 printf "struct page %d bytes (nr_memmap_pages +%d for %d pages); vmemmap 0x%x, PFN 0x%x at it; "
 	. "grow of %dM at %s newly mapped %s (%d KiB), gone after the shrink; boot memmap %d KiB "
 	. "(nr_memmap_boot_pages %s)\n",

@@ -723,6 +723,52 @@ START_TEST(sensor_tree)
 }
 END_TEST
 
+/*
+ * decode-oops --kernel-bases on a tree: x86-64's two variables; arm64's
+ * vmemmap (the struct page of PFN 0) and the linear map's physical 0, as
+ * memory.h and pgtable.h compute them, from the VMCOREINFO note.
+ */
+START_TEST(bases_tree)
+{
+	char d[] = "/tmp/memplug-kcore-c-XXXXXX", cmd[4200];
+	struct mp_root *root;
+	uint64_t vb, pb, vs, ve;
+	char why[200];
+	struct img m;
+
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	img_init(&m, 4, UINT64_C(0xffffffff9e200000), UINT64_C(0xffff9a3b00000000),
+		 UINT64_C(0xffffd4c140000000), 12);
+	img_build(&m);
+	make_tree(d, &m, true);
+	ck_assert_int_eq(mp_root_new(d, &root), 0);
+	ck_assert_int_eq(mp_kcore_bases(root, &vb, &pb, why, sizeof(why)), 0);
+	ck_assert_uint_eq(vb, UINT64_C(0xffffd4c140000000));
+	ck_assert_uint_eq(pb, UINT64_C(0xffff9a3b00000000));
+	mp_root_free(root);
+	img_free(&m);
+	for (size_t c = 0; c < ARRAY_SIZE(a64_cfgs); c++) {
+		const struct a64_cfg *cf = &a64_cfgs[c];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s/run/memplug.kallsyms", d);
+		ck_assert_int_eq(system(cmd), 0);
+		a64_img(&m, cf, &vs, &ve);
+		map(&m, vs, 2, 0x50000000);
+		img_build(&m);
+		make_tree(d, &m, true);
+		ck_assert_int_eq(mp_root_new(d, &root), 0);
+		ck_assert_msg(mp_kcore_bases(root, &vb, &pb, why, sizeof(why)) == 0, "%s: %s",
+			      cf->name, why);
+		ck_assert_uint_eq(vb, a64_page(vs, cf->memstart, 0));
+		ck_assert_uint_eq(pb, ((uint64_t)0 - (UINT64_C(1) << cf->va_bits)) - cf->memstart);
+		mp_root_free(root);
+		img_free(&m);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* ---- the checks on kcore readings ---- */
 
 static struct mp_snapshot *snap(size_t nblocks, const uint64_t *ids, const char *src)
@@ -903,6 +949,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, kallsyms);
 	tcase_add_test(tc, walk_recorded);
 	tcase_add_test(tc, sensor_tree);
+	tcase_add_test(tc, bases_tree);
 	tcase_add_test(tc, check_end_new_mapping);
 	tcase_add_test(tc, check_sources);
 	tcase_add_test(tc, check_a64_pfn0);
