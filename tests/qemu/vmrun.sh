@@ -3,10 +3,11 @@
 # memplug run on virtio-mem in guests of the Debian kernels (MEMPLUG_KERNEL),
 # one boot each with a 1G virtio-mem device: --device-type virtio-mem; the
 # neighbours scenario skips with its reason (exit 4, KTAP "ok 1 run # SKIP");
-# random and churn run clean (exit 0, no finding), their adds and removes
-# done on vm0 (the trace says device_type virtio-mem, each add's blocks are
-# new, each remove's are gone), and each leaves the blocks and states of the
-# start (sysfs) with vm0 back at 0 (QEMU's query-memory-devices). Where the
+# random and churn run clean (exit 0, no finding), and so does the replay of
+# random's trace; their adds and removes are done on vm0 (the trace says
+# device_type virtio-mem and names the blocks that came and went), and each
+# leaves the blocks and states of the start (sysfs) with vm0 back at 0
+# (QEMU's query-memory-devices). Where the
 # kernel has no ACPI memory hotplug (Debian's arm64 kernels) run must choose
 # virtio-mem by itself and add --type dimm is refused with nothing plugged.
 # VMRUN_VM_ARGS: more memplug-vm arguments (--arch arm64, with MEMPLUG the
