@@ -265,6 +265,17 @@ static int do_add(struct dev_args *a, struct mp_root *root, uint64_t bs)
 		       mp_human_size(a->size, h, sizeof(h)), mp_human_size(bs, h2, sizeof(h2)));
 		return MP_EXIT_USAGE;
 	}
+	if (!strcmp(a->be.ops->name, "qmp") &&
+	    (a->add.type == MP_DEV_DIMM || a->add.type == MP_DEV_ANY)) {
+		/* a pc-dimm the kernel never sees would stay plugged in QEMU for nothing */
+		enum mp_dev_type t;
+		char how[400];
+
+		if (mp_device_type_choose(&a->be, MP_DEV_DIMM, &t, how, sizeof(how)) < 0) {
+			mp_err("cannot add a pc-dimm: %s (--type virtio-mem)", how);
+			return MP_EXIT_USAGE;
+		}
+	}
 	if (a->opts.dry_run) {
 		printf("would add %s through %s\n",
 		       a->size ? mp_human_size(a->size, h, sizeof(h)) : "an instance",

@@ -19,6 +19,7 @@
 #include "checks/slope.h"
 #include "memplug.h"
 #include "ops/backend.h"
+#include "ops/device.h"
 #include "ops/session.h"
 #include "runner/report.h"
 #include "runner/run.h"
@@ -40,6 +41,9 @@ struct run_args {
 	bool strict;
 	uint64_t dimm_size;
 	unsigned max_devs;
+	enum mp_dev_type dev_type; /* --device-type; MP_DEV_ANY: chosen at run time */
+	enum mp_dev_type chosen;   /* what the adds plug (qmp); MP_DEV_ANY: not asked */
+	char chosen_how[400];	   /* and what taught it */
 	struct mp_selector sel;
 	char dir_buf[64]; /* the default --dir */
 	bool progress;	  /* a step counter on stderr (a terminal, no --ktap) */
@@ -62,7 +66,8 @@ enum {
 	OPT_LIST,
 	OPT_NOSTEP,
 	OPT_STEPKPF,
-	OPT_STRICT
+	OPT_STRICT,
+	OPT_DEVTYPE
 };
 
 static const struct argp_option run_options[] = {
@@ -79,6 +84,10 @@ static const struct argp_option run_options[] = {
 	{ "qmp", OPT_QMP, "PATH", 0, "QMP socket or port (default: the guest's org.qemu.qmp)", 0 },
 	{ "size", OPT_SIZE, "SIZE", 0, "Size of the DIMMs to add (default 256M)", 0 },
 	{ "max-devices", OPT_MAXDEV, "N", 0, "DIMMs added at once at most (default 2)", 0 },
+	{ "device-type", OPT_DEVTYPE, "TYPE", 0,
+	  "What the adds plug: dimm or virtio-mem (default: a pc-dimm where the kernel has "
+	  "ACPI memory hotplug and QEMU a free slot, else QEMU's virtio-mem device)",
+	  0 },
 	{ "dir", OPT_DIR, "DIR", 0, "Run folder for trace and timeline (default memplug-run-SEED)",
 	  0 },
 	{ "trace", OPT_TRACE, "FILE", 0, "Write the trace there instead of DIR/trace", 0 },
@@ -152,6 +161,11 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 			mp_usage(state, "--max-devices takes 0 to %d, not \"%s\"", MP_GEN_MAX_DEVS,
 				 arg);
 		a->max_devs = (unsigned)v;
+		return 0;
+	case OPT_DEVTYPE:
+		if (strcmp(arg, "dimm") && strcmp(arg, "virtio-mem"))
+			mp_usage(state, "--device-type takes dimm or virtio-mem, not \"%s\"", arg);
+		a->dev_type = !strcmp(arg, "dimm") ? MP_DEV_DIMM : MP_DEV_VIRTIO_MEM;
 		return 0;
 	case OPT_DIR:
 		a->dir = arg;
@@ -311,7 +325,23 @@ static int preflight(struct run_args *a, struct mp_root *root)
 			!a->target && (e == -ENODEV || e == -ENOENT) ? MP_EXIT_SKIP : MP_EXIT_USAGE,
 			"backend %s cannot work here: %s (--max-devices 0 runs on BLOCKS alone)",
 			be.ops->name, be.why);
+	if (strcmp(be.ops->name, "qmp")) {
+		mp_backend_close(&be);
+		return 0;
+	}
+	e = mp_device_type_choose(&be, a->dev_type, &a->chosen, a->chosen_how,
+				  sizeof(a->chosen_how));
 	mp_backend_close(&be);
+	if (e < 0)
+		return refuse(a, MP_EXIT_SKIP, "no memory to add here: %s", a->chosen_how);
+	for (size_t i = 0; i < a->nscenarios && a->chosen == MP_DEV_VIRTIO_MEM; i++) {
+		const struct mp_scenario *sc = mp_scenario_find(a->scenarios[i]);
+
+		if (sc->dimm_only)
+			return refuse(a, a->nscenarios == 1 ? MP_EXIT_SKIP : MP_EXIT_USAGE,
+				      "scenario %s cannot run on virtio-mem: %s (%s)", sc->name,
+				      sc->dimm_only, a->chosen_how);
+	}
 	return 0;
 }
 
@@ -336,6 +366,9 @@ static int run_start(struct run_args *a, struct mp_root *root, struct mp_run **r
 	int e;
 
 	snprintf(ro.header.scenario, sizeof(ro.header.scenario), "%s", a->scenarios[0]);
+	if (a->chosen != MP_DEV_ANY)
+		snprintf(ro.header.device_type, sizeof(ro.header.device_type), "%s",
+			 mp_dev_type_name(a->chosen));
 	e = mp_run_new(root, &a->ctx->log, &ro, r, why, sizeof(why));
 	if (e < 0)
 		return refuse(a, e == -ENODEV ? MP_EXIT_SKIP : MP_EXIT_USAGE, "%s", why);
@@ -365,6 +398,7 @@ static void run_scenario(struct run_args *a, struct mp_run *r, struct mp_root *r
 	size_t c0 = mp_run_check_readings(r, &cr);
 	unsigned n = 0;
 
+	g.vmem = mp_run_vmem(r, &g.vmem_first, &g.vmem_last, &g.vmem_node) == 0;
 	mp_gen_init(&g, sc, a->seed + k);
 	memcpy(g.devs, devs, sizeof(g.devs));
 	while (!mp_run_stopped(r) && (a->duration_s ? mp_now_ns() < end : n < a->steps)) {
@@ -455,6 +489,8 @@ int cmd_run(struct mp_ctx *ctx, int argc, char **argv)
 	mp_report_init(&rep, a.seed, mp_run_header(r)->kernel, r);
 	fprintf(a.ktap ? stderr : stdout, "memplug run: seed %" PRIu64 ", run folder %s\n", a.seed,
 		a.dir);
+	if (a.chosen_how[0])
+		fprintf(a.ktap ? stderr : stdout, "memplug run: adds plug %s\n", a.chosen_how);
 	for (size_t k = 0; k < a.nscenarios && !mp_run_stopped(r); k++)
 		run_scenario(&a, r, root, &rep, k, devs);
 	if (mp_run_stopped(r))

@@ -535,11 +535,30 @@ static int vmem_resize(struct mp_backend *be, const struct mp_device *dev, uint6
 			return r;
 		if (now->size == want)
 			break;
-		if (mp_qmp_now_ms() >= deadline)
+		if (mp_qmp_now_ms() >= deadline) {
+			/*
+			 * Ask for what it has: the driver would go on plugging or
+			 * unplugging after the step, behind the caller's back.
+			 */
+			uint64_t has = now->size;
+
+			args = json_object_new_object();
+			json_object_object_add(args, "path", json_object_new_string(path));
+			json_object_object_add(args, "property",
+					       json_object_new_string("requested-size"));
+			json_object_object_add(args, "value", json_object_new_uint64(has));
+			if (mp_qmp_execute(p->q, "qom-set", args, NULL, QUERY_SLACK_MS) < 0)
+				mp_logf(be->log, MP_LOG_WARN,
+					"qmp: %s: could not set requested-size back to %" PRIu64
+					": %s",
+					dev->id, has, mp_qmp_why(p->q));
+			json_object_put(args);
 			return fail(be, -ETIMEDOUT,
 				    "%s: size %" PRIu64 ", not the requested %" PRIu64
-				    " after %d ms (is the guest's virtio_mem driver running?)",
-				    dev->id, now->size, want, be->timeout_ms);
+				    " after %d ms (is the guest's virtio_mem driver running?); "
+				    "requested-size set to %" PRIu64,
+				    dev->id, has, want, be->timeout_ms, has);
+		}
 		/* wakes up early on MEMORY_DEVICE_SIZE_CHANGE */
 		r = mp_qmp_wait_event(p->q, "MEMORY_DEVICE_SIZE_CHANGE", NULL, NULL,
 				      left(next < deadline ? next : deadline), NULL);
@@ -584,6 +603,41 @@ static int vmem_remove(struct mp_backend *be, const struct mp_device *d)
 	return vmem_resize(be, &dev,
 			   dev.requested_size > d->size ? dev.requested_size - d->size : 0,
 			   deadline, &now);
+}
+
+/* ---- DIMM slots ---------------------------------------------------------- */
+
+int mp_qmp_dimm_slots(struct mp_backend *be, unsigned *free_slots, unsigned *total)
+{
+	struct qmp_priv *p;
+	struct json_object *ret;
+	size_t n;
+	int r;
+
+	*free_slots = *total = 0;
+	if (!be->ops || strcmp(be->ops->name, "qmp"))
+		return fail(be, -EOPNOTSUPP, "DIMM slots are known through QMP only");
+	r = connect_qmp(be);
+	if (r < 0)
+		return r;
+	p = be->priv;
+	/* one entry a slot of QEMU's ACPI memory hotplug (hw/acpi/memory_hotplug.c), "device" when taken */
+	r = mp_qmp_execute_type(p->q, "query-acpi-ospm-status", NULL, json_type_array, &ret,
+				be->timeout_ms);
+	if (r < 0)
+		return fail_qmp(be, r);
+	n = json_object_array_length(ret);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(ret, i), *t;
+
+		if (!json_object_object_get_ex(e, "slot-type", &t) ||
+		    strcmp(json_object_get_string(t), "DIMM"))
+			continue;
+		(*total)++;
+		*free_slots += !json_object_object_get_ex(e, "device", NULL);
+	}
+	json_object_put(ret);
+	return 0;
 }
 
 /* ---- the operations ----------------------------------------------------- */

@@ -133,6 +133,12 @@ extern const struct mp_backend_ops mp_backend_probe;
 struct mp_qmp;
 struct json_object;
 
+/*
+ * QEMU's DIMM slots (query-acpi-ospm-status): how many, how many without a
+ * device. 0, or -errno with be->why (a QEMU without ACPI memory hotplug).
+ */
+int mp_qmp_dimm_slots(struct mp_backend *be, unsigned *free_slots, unsigned *total);
+
 /* Make be use the connection q (taking it over) instead of opening one. */
 int mp_backend_qmp_attach(struct mp_backend *be, struct mp_qmp *q);
 

@@ -8,11 +8,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/timeout.h"
 #include "ops/backend.h"
 #include "ops/device.h"
 #include "ops/session.h"
@@ -76,6 +78,135 @@ static int await_blocks(struct mp_uevents *u, const struct mp_root *root, bool p
 	return 0;
 }
 
+/*
+ * virtio-mem: the device's region, and which of its blocks are there. Its
+ * driver chooses which blocks a grow plugs and a shrink unplugs (in big
+ * block mode, in subblock mode from the last block, offline blocks first:
+ * drivers/virtio/virtio_mem.c), so the blocks of a change are learned from
+ * sysfs before and after it, never from the device's address.
+ */
+struct vmem_blocks {
+	uint64_t bs, first, n; /* the region: blocks first..first+n-1 */
+	uint8_t *there;	       /* n flags, before the change */
+};
+
+static void vmem_blocks_clear(struct vmem_blocks *v)
+{
+	free(v->there);
+	v->there = NULL;
+}
+
+static bool block_there(const struct mp_root *root, uint64_t b)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64, b);
+	return mp_exists(root, path) == 1;
+}
+
+/* The region of d (a query's device: addr and max_size) and its blocks now. */
+static int vmem_blocks_read(const struct mp_root *root, const struct mp_device *d,
+			    struct vmem_blocks *v)
+{
+	int r = mp_block_size(root, &v->bs, NULL, 0);
+
+	if (r < 0)
+		return r;
+	if (!d->max_size)
+		return -EINVAL;
+	v->first = d->addr / v->bs;
+	v->n = (d->addr + d->max_size - 1) / v->bs - v->first + 1;
+	v->there = calloc(v->n, 1);
+	if (!v->there)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < v->n; i++)
+		v->there[i] = block_there(root, v->first + i);
+	return 0;
+}
+
+/* The virtio-mem device the change is about: o->id's, or the first one. */
+static int vmem_find(struct mp_backend *be, const char *id, struct mp_device *out)
+{
+	struct mp_device *devs = NULL;
+	size_t n = 0;
+	int r = -ENODEV;
+
+	if (!be->ops->query || be->ops->query(be, &devs, &n) < 0)
+		return -ENODEV;
+	for (size_t i = 0; i < n && r < 0; i++)
+		if (devs[i].type == MP_DEV_VIRTIO_MEM && (!id || !strcmp(devs[i].id, id))) {
+			*out = devs[i];
+			r = 0;
+		}
+	free(devs);
+	return r;
+}
+
+/*
+ * Wait until size bytes of blocks came (grow) or went, and put the range
+ * of those that changed in c->first..c->last (c->nblocks of them: fewer
+ * than the range when the driver chose blocks apart).
+ */
+static int vmem_await(const struct mp_root *root, struct vmem_blocks *v, bool grow, uint64_t size,
+		      unsigned timeout_ms, struct mp_device_change *c)
+{
+	uint64_t want = size / v->bs, end = mp_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+
+	for (;;) {
+		uint64_t n = 0;
+
+		for (uint64_t i = 0; i < v->n; i++) {
+			if (v->there[i] == grow || block_there(root, v->first + i) != grow)
+				continue;
+			if (!n++)
+				c->first = v->first + i;
+			c->last = v->first + i;
+		}
+		c->nblocks = n;
+		if (n >= want)
+			break;
+		if (mp_now_ns() >= end) {
+			if (!n)
+				c->first = c->last = v->first;
+			return stop(c, MP_DEVICE_WAIT, -ETIMEDOUT,
+				    "%s %s by %" PRIu64 " blocks, but %" PRIu64
+				    " %s within the timeout",
+				    grow ? "grew" : "shrank", c->dev.id, want, n,
+				    grow ? "appeared" : "went");
+		}
+		poll(NULL, 0, 20);
+	}
+	if (grow)
+		c->dev.addr = c->first * v->bs; /* where the driver put it */
+	return 0;
+}
+
+/*
+ * Before a change: for a virtio-mem device (vmem, named id) its region's
+ * blocks into v, else a uevent monitor into u. 0, or c->stage WATCH.
+ */
+static int watch(struct mp_backend *be, bool vmem, const char *id, struct vmem_blocks *v,
+		 struct mp_uevents **u, struct mp_device_change *c)
+{
+	struct mp_device vd;
+	int r;
+
+	if (!vmem) {
+		r = mp_uevents_new(be->root, u);
+		if (r < 0)
+			return stop(c, MP_DEVICE_WATCH, r, "cannot watch uevents: %s",
+				    strerror(-r));
+		return 0;
+	}
+	r = vmem_find(be, id, &vd);
+	if (r == 0)
+		r = vmem_blocks_read(be->root, &vd, v);
+	if (r < 0)
+		return stop(c, MP_DEVICE_WATCH, r, "cannot read the virtio-mem device's blocks: %s",
+			    strerror(-r));
+	return 0;
+}
+
 int mp_device_add(struct mp_backend *be, struct mp_session *s, uint64_t size,
 		  const struct mp_add_opts *o, unsigned timeout_ms, struct mp_device_change *c)
 {
@@ -84,11 +215,16 @@ int mp_device_add(struct mp_backend *be, struct mp_session *s, uint64_t size,
 	char h[32];
 	int r;
 
+	_cleanup_(vmem_blocks_clear) struct vmem_blocks v = { 0 };
+
 	memset(c, 0, sizeof(*c));
-	/* watching from before the add: no event comes too early */
-	r = mp_uevents_new(be->root, &u);
+	/*
+	 * watching from before the add: no event comes too early; virtio-mem:
+	 * its blocks before the grow, those that appear are its own
+	 */
+	r = watch(be, o && o->type == MP_DEV_VIRTIO_MEM, o ? o->id : NULL, &v, &u, c);
 	if (r < 0)
-		return stop(c, MP_DEVICE_WATCH, r, "cannot watch uevents: %s", strerror(-r));
+		return r;
 	r = be->ops->add(be, size, o, &c->dev);
 	if (r < 0)
 		return stop(c, MP_DEVICE_BACKEND, r, "add of %s through %s failed: %s",
@@ -97,6 +233,13 @@ int mp_device_add(struct mp_backend *be, struct mp_session *s, uint64_t size,
 	if (s) {
 		ref_of(&ref, be->ops->name, &c->dev);
 		c->journal_err = mp_session_journal_device(s, &ref);
+	}
+	if (v.there) {
+		r = vmem_await(be->root, &v, true, size, timeout_ms, c);
+		/* the blocks that appeared are the session's, wherever the driver put them */
+		if (s && c->nblocks)
+			mp_session_added_blocks(s, c->first, c->last);
+		return r;
 	}
 	return await_blocks(u, be->root, true, timeout_ms, c);
 }
@@ -108,11 +251,14 @@ int mp_device_remove(struct mp_backend *be, struct mp_session *s, const struct m
 	struct mp_device_ref ref;
 	int r;
 
+	_cleanup_(vmem_blocks_clear) struct vmem_blocks v = { 0 };
+
 	memset(c, 0, sizeof(*c));
 	c->dev = *d;
-	r = mp_uevents_new(be->root, &u);
+	/* virtio-mem: its blocks before the shrink, those that go are the driver's choice */
+	r = watch(be, d->type == MP_DEV_VIRTIO_MEM, d->id, &v, &u, c);
 	if (r < 0)
-		return stop(c, MP_DEVICE_WATCH, r, "cannot watch uevents: %s", strerror(-r));
+		return r;
 	if (s && readd) {
 		ref_of(&ref, be->ops->name, d);
 		r = mp_session_journal_removed(s, &ref);
@@ -126,6 +272,8 @@ int mp_device_remove(struct mp_backend *be, struct mp_session *s, const struct m
 	/* one the session added itself: nothing to undo any more */
 	if (s)
 		mp_session_device_removed(s, d->id);
+	if (v.there)
+		return vmem_await(be->root, &v, false, d->size, timeout_ms, c);
 	return await_blocks(u, be->root, false, timeout_ms, c);
 }
 
@@ -234,4 +382,91 @@ int mp_device_undo(struct mp_backend *be, const struct mp_root *root, const stru
 	if (b == &own)
 		mp_backend_close(&own);
 	return r;
+}
+
+int mp_dimm_kernel(const struct mp_root *root, char *why, size_t len)
+{
+	char buf[16];
+
+	/*
+	 * acpi_memory_hotplug_init() (drivers/acpi/acpi_memhotplug.c) adds the
+	 * "memory" hotplug profile, which is this folder; without
+	 * CONFIG_ACPI_HOTPLUG_MEMORY or with acpi_no_memhotplug there is none
+	 */
+	if (mp_exists(root, "/sys/firmware/acpi/hotplug/memory") != 1) {
+		snprintf(why, len,
+			 "the kernel has no ACPI memory hotplug (no /sys/firmware/acpi/hotplug/memory: "
+			 "CONFIG_ACPI_HOTPLUG_MEMORY), so it would never see a pc-dimm");
+		return 0;
+	}
+	if (mp_read_str(root, "/sys/firmware/acpi/hotplug/memory/enabled", buf, sizeof(buf)) > 0 &&
+	    !strcmp(buf, "0")) {
+		snprintf(why, len,
+			 "the kernel's ACPI memory hotplug is disabled "
+			 "(/sys/firmware/acpi/hotplug/memory/enabled is 0), so it would never see a "
+			 "pc-dimm");
+		return 0;
+	}
+	snprintf(why, len, "the kernel has ACPI memory hotplug");
+	return 1;
+}
+
+int mp_device_type_choose(struct mp_backend *be, enum mp_dev_type want, enum mp_dev_type *out,
+			  char *how, size_t len)
+{
+	char kwhy[200];
+	int kernel = mp_dimm_kernel(be->root, kwhy, sizeof(kwhy));
+	struct mp_device vd;
+	bool vmem = vmem_find(be, NULL, &vd) == 0;
+	unsigned free_slots = 0, total = 0;
+	int slots = mp_qmp_dimm_slots(be, &free_slots, &total);
+
+	*out = MP_DEV_DIMM;
+	if (!kernel && !vmem) {
+		snprintf(how, len,
+			 "%s, and QEMU has no virtio-mem device (memplug-vm --virtio-mem SIZE)",
+			 kwhy);
+		return -ENODEV;
+	}
+	if (want == MP_DEV_DIMM) {
+		if (!kernel) {
+			snprintf(how, len, "%s; QEMU's virtio-mem device %s would work", kwhy,
+				 vd.id);
+			return -ENODEV;
+		}
+		snprintf(how, len, "pc-dimm, as asked (%s)", kwhy);
+		return 0;
+	}
+	if (want == MP_DEV_VIRTIO_MEM) {
+		if (!vmem) {
+			snprintf(how, len,
+				 "QEMU has no virtio-mem device (query-memory-devices lists none; "
+				 "memplug-vm --virtio-mem SIZE)");
+			return -ENODEV;
+		}
+		*out = MP_DEV_VIRTIO_MEM;
+		snprintf(how, len, "virtio-mem %s, as asked", vd.id);
+		return 0;
+	}
+	if (kernel && slots == 0 && free_slots) {
+		snprintf(how, len, "pc-dimm: %s and QEMU %u free DIMM slot%s of %u", kwhy,
+			 free_slots, free_slots == 1 ? "" : "s", total);
+		return 0;
+	}
+	if (vmem) {
+		*out = MP_DEV_VIRTIO_MEM;
+		if (!kernel)
+			snprintf(how, len, "virtio-mem %s: %s", vd.id, kwhy);
+		else if (slots == 0)
+			snprintf(how, len,
+				 "virtio-mem %s: QEMU has no free DIMM slot (%u, all taken)", vd.id,
+				 total);
+		else
+			snprintf(how, len, "virtio-mem %s: QEMU does not say its DIMM slots (%s)",
+				 vd.id, be->why);
+		return 0;
+	}
+	/* no slot known and no virtio-mem: a pc-dimm, whose add says why if it fails */
+	snprintf(how, len, "pc-dimm: %s (QEMU lists no virtio-mem device)", kwhy);
+	return 0;
 }

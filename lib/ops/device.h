@@ -30,6 +30,7 @@ struct mp_device_change {
 	enum mp_device_stage stage;
 	struct mp_device dev; /* what was added, or removed */
 	uint64_t first, last; /* its blocks, from MP_DEVICE_WAIT on */
+	uint64_t nblocks;     /* virtio-mem: how many of first..last came or went */
 	int journal_err;      /* add: -errno when the journal missed the device (it stays added) */
 	char why[640];	      /* the reason, a line to print as it is */
 };
@@ -64,5 +65,22 @@ int mp_device_remove(struct mp_backend *be, struct mp_session *s, const struct m
 int mp_device_undo(struct mp_backend *be, const struct mp_root *root, const struct mp_log *log,
 		   unsigned timeout_ms, bool readd, const struct mp_device_ref *ref, char *why,
 		   size_t len);
+
+/*
+ * Whether the kernel sees pc-dimms: 1 when it has ACPI memory hotplug, 0
+ * when not, with why saying what is missing (or what it has).
+ */
+int mp_dimm_kernel(const struct mp_root *root, char *why, size_t len);
+
+/*
+ * The kind of device memplug's adds plug through be (qmp, open): want when
+ * it is MP_DEV_DIMM or MP_DEV_VIRTIO_MEM (-ENODEV with the reason in how
+ * when it cannot work here); for MP_DEV_ANY chosen from what the kernel and
+ * QEMU offer: a pc-dimm when the kernel has ACPI memory hotplug and QEMU a
+ * free DIMM slot, else virtio-mem when QEMU has a virtio-mem device.
+ * how: one line saying what taught the choice.
+ */
+int mp_device_type_choose(struct mp_backend *be, enum mp_dev_type want, enum mp_dev_type *out,
+			  char *how, size_t len);
 
 #endif

@@ -381,16 +381,9 @@ void mp_session_free(struct mp_session *s)
 	free(s);
 }
 
-int mp_session_journal_device(struct mp_session *s, const struct mp_device_ref *dev)
+int mp_session_added_blocks(struct mp_session *s, uint64_t first, uint64_t last)
 {
-	struct mp_journal_entry e = { .kind = MP_J_DEVICE, .dev = *dev };
-	uint64_t bs;
-	int r = journal_add(s, &e);
-
-	if (r < 0 || mp_block_size(s->root, &bs, NULL, 0) < 0)
-		return r;
-	/* its blocks are hot-plugged memory */
-	for (uint64_t b = dev->addr / bs; dev->size && b <= (dev->addr + dev->size - 1) / bs; b++) {
+	for (uint64_t b = first; b <= last; b++) {
 		uint64_t *na = realloc(s->added, (s->nadded + 1) * sizeof(*na));
 
 		if (!na)
@@ -399,6 +392,18 @@ int mp_session_journal_device(struct mp_session *s, const struct mp_device_ref *
 		s->added[s->nadded++] = b;
 	}
 	return 0;
+}
+
+int mp_session_journal_device(struct mp_session *s, const struct mp_device_ref *dev)
+{
+	struct mp_journal_entry e = { .kind = MP_J_DEVICE, .dev = *dev };
+	uint64_t bs;
+	int r = journal_add(s, &e);
+
+	if (r < 0 || !dev->size || mp_block_size(s->root, &bs, NULL, 0) < 0)
+		return r;
+	/* its blocks are hot-plugged memory */
+	return mp_session_added_blocks(s, dev->addr / bs, (dev->addr + dev->size - 1) / bs);
 }
 
 int mp_session_journal_removed(struct mp_session *s, const struct mp_device_ref *dev)

@@ -143,6 +143,12 @@ int mp_session_journal_device(struct mp_session *s, const struct mp_device_ref *
 int mp_session_journal_removed(struct mp_session *s, const struct mp_device_ref *dev);
 /* Mark a journaled device as removed. */
 void mp_session_device_removed(struct mp_session *s, const char *id);
+/*
+ * Blocks first..last came through this session (a virtio-mem grow, whose
+ * driver chose them): hot-plugged memory it may change without
+ * --allow-boot-memory.
+ */
+int mp_session_added_blocks(struct mp_session *s, uint64_t first, uint64_t last);
 
 /*
  * Write value to the attribute at path (under /sys or /proc/sys, read and

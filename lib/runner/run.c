@@ -54,6 +54,12 @@ struct mp_run {
 	struct mp_kernel kernel;	/* what the kernel was seen to do */
 	struct mp_wl *wl;		/* the workload step's process */
 	char hp_path[128], hp_orig[32]; /* a huge page pool it raised, and its size before */
+	/* device_type virtio-mem: the device run's adds grow, its region's blocks */
+	bool vmem;
+	struct mp_device vm;
+	uint64_t vm_first, vm_last;
+	bool chg_valid; /* the blocks the last add or remove changed (virtio-mem) */
+	uint64_t chg_first, chg_last;
 };
 
 const struct mp_findings *mp_run_findings(const struct mp_run *r)
@@ -114,6 +120,16 @@ const struct mp_trace_header *mp_run_header(const struct mp_run *r)
 	return &r->o.header;
 }
 
+int mp_run_vmem(const struct mp_run *r, uint64_t *first, uint64_t *last, int *node)
+{
+	if (!r->vmem)
+		return -ENODEV;
+	*first = r->vm_first;
+	*last = r->vm_last;
+	*node = r->vm.node;
+	return 0;
+}
+
 int mp_run_restore_failed(const struct mp_run *r)
 {
 	return r->restore_failed;
@@ -157,6 +173,90 @@ static int undo_add(void *ud, const struct mp_device_ref *ref, char *why, size_t
 static int undo_remove(void *ud, const struct mp_device_ref *ref, char *why, size_t len)
 {
 	return undo(ud, true, ref, why, len);
+}
+
+static void outcome(struct mp_trace_step *st, const char *o, const char *fmt, ...) _printf_(3, 4);
+
+/*
+ * device_type virtio-mem: the device the adds grow (the first QEMU lists)
+ * and the blocks of its region. -ENODEV with why when there is none.
+ */
+static int vmem_find(struct mp_run *r, char *why, size_t wlen)
+{
+	struct mp_device *devs = NULL;
+	size_t n = 0;
+	int e = backend_up(r);
+
+	if (e == 0 && (!r->be.ops->query || r->be.ops->query(&r->be, &devs, &n) < 0))
+		e = -ENODEV;
+	if (e < 0) {
+		snprintf(why, wlen, "virtio-mem needs the qmp backend: %s", r->be.why);
+		return e;
+	}
+	for (size_t i = 0; i < n && !r->vmem; i++)
+		if (devs[i].type == MP_DEV_VIRTIO_MEM) {
+			r->vm = devs[i];
+			r->vmem = true;
+		}
+	free(devs);
+	if (!r->vmem || !r->vm.max_size) {
+		snprintf(why, wlen,
+			 "the trace plugs virtio-mem, but QEMU lists no virtio-mem device "
+			 "(memplug-vm --virtio-mem SIZE)");
+		r->vmem = false;
+		return -ENODEV;
+	}
+	r->vm_first = r->vm.addr / r->o.header.block_size;
+	r->vm_last = (r->vm.addr + r->vm.max_size - 1) / r->o.header.block_size;
+	return 0;
+}
+
+/*
+ * virtio-mem plugs whole blocks here (subblocks of a block stay plugged
+ * together unless an unplug of online memory fell back to pieces): what
+ * QEMU says the device holds is what the kernel has of its region.
+ */
+static void vmem_account(struct mp_run *r, const char *name)
+{
+	struct mp_device *devs = NULL;
+	size_t n = 0;
+	uint64_t there = 0, size = UINT64_MAX;
+	char path[96];
+
+	if (r->be.ops->query(&r->be, &devs, &n) < 0) {
+		mp_findings_add(&r->findings, MP_FIND_STATE, -1, name,
+				"cannot ask QEMU how much virtio-mem %s holds: %s", r->vm.id,
+				r->be.why);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(devs[i].id, r->vm.id))
+			size = devs[i].size;
+	free(devs);
+	for (uint64_t b = r->vm_first; b <= r->vm_last; b++) {
+		snprintf(path, sizeof(path), MP_SYS_MEMORY "/memory%" PRIu64, b);
+		there += mp_exists(r->root, path) == 1;
+	}
+	if (size != there * r->o.header.block_size)
+		mp_findings_add(&r->findings, MP_FIND_STATE, -1, name,
+				"virtio-mem %s: QEMU says %" PRIu64
+				" bytes are plugged, the kernel has %" PRIu64
+				" blocks of its region (%" PRIu64 " bytes)",
+				r->vm.id, size, there, there * r->o.header.block_size);
+}
+
+/* The note of a change: its blocks, and how many when the driver chose blocks apart. */
+static void change_note(struct mp_run *r, struct mp_trace_step *st,
+			const struct mp_device_change *c)
+{
+	if (r->vmem && c->nblocks != c->last - c->first + 1)
+		outcome(st, "done", "memory%" PRIu64 "-%" PRIu64 " (%" PRIu64 " of them)", c->first,
+			c->last, c->nblocks);
+	else
+		outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, c->first, c->last);
+	r->chg_valid = r->vmem;
+	r->chg_first = c->first;
+	r->chg_last = c->last;
 }
 
 static int take(struct mp_run *r, bool settle, unsigned readings, struct mp_snapshot **out)
@@ -226,6 +326,11 @@ int mp_run_new(struct mp_root *root, const struct mp_log *log, const struct mp_r
 	probe_kernel(r, true, "start");
 	if (mp_kmsg_open(root, &r->kmsg, &av) < 0)
 		mp_logf(log, MP_LOG_INFO, "no kernel log: %s", av.why);
+	if (!strcmp(r->o.header.device_type, "virtio-mem")) {
+		e = vmem_find(r, why, wlen);
+		if (e < 0)
+			goto fail;
+	}
 
 	if (o->dir) {
 		if (mkdir(o->dir, 0755) < 0 && errno != EEXIST) {
@@ -282,7 +387,6 @@ static void stat_add(struct mp_op_stats *s, uint64_t ns, bool failed)
 	s->failed += failed;
 }
 
-static void outcome(struct mp_trace_step *st, const char *o, const char *fmt, ...) _printf_(3, 4);
 static void outcome(struct mp_trace_step *st, const char *o, const char *fmt, ...)
 {
 	va_list ap;
@@ -438,6 +542,13 @@ static int step_add(struct mp_run *r, struct mp_trace_step *st)
 	ao.type = MP_DEV_DIMM;
 	ao.addr = st->addr;
 	ao.node = st->node;
+	if (r->vmem) {
+		/* the device grows where its driver chooses, on its own node */
+		ao.type = MP_DEV_VIRTIO_MEM;
+		ao.id = r->vm.id;
+		ao.addr = 0;
+		ao.node = -1;
+	}
 	e = mp_device_add(&r->be, r->s, st->size, &ao, r->o.timeout_ms, &c);
 	if (e < 0 && c.stage < MP_DEVICE_RANGE) {
 		outcome(st, "failed", "%.90s", r->be.why[0] ? r->be.why : strerror(-e));
@@ -457,7 +568,7 @@ static int step_add(struct mp_run *r, struct mp_trace_step *st)
 		return 0;
 	}
 	await_auto_online(r, c.first, c.last);
-	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, c.first, c.last);
+	change_note(r, st, &c);
 	return 0;
 }
 
@@ -496,7 +607,7 @@ static int step_remove(struct mp_run *r, struct mp_trace_step *st)
 				st->dev, c.first, c.last, r->o.timeout_ms);
 		return 0;
 	}
-	outcome(st, "done", "memory%" PRIu64 "-%" PRIu64, c.first, c.last);
+	change_note(r, st, &c);
 	return 0;
 }
 
@@ -942,6 +1053,11 @@ static size_t touched(const struct mp_run *r, const struct mp_trace_step *st, ui
 		return n;
 	case MP_T_ADD:
 	case MP_T_REMOVE:
+		if (r->vmem) { /* what the driver chose */
+			for (f = r->chg_first; r->chg_valid && f <= r->chg_last && n < max; f++)
+				v[n++] = f;
+			return n;
+		}
 		if (!st->dev || st->dev > MP_RUN_MAX_DEVS ||
 		    mp_device_blocks(&r->devs[st->dev].d, r->o.header.block_size, &f, &l) < 0)
 			return 0;
@@ -1034,6 +1150,7 @@ int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
 	int e = 0;
 
 	st->outcome[0] = st->note[0] = '\0';
+	r->chg_valid = false;
 	r->steps++;
 	snprintf(name, sizeof(name), "%u:%s", r->steps, mp_trace_op_name(st->op));
 	if (r->o.stream) { /* before the step: if the kernel dies in it, the host knows which */
@@ -1074,6 +1191,9 @@ int mp_run_step(struct mp_run *r, struct mp_trace_step *st)
 		outcome(st, "refused", NULL);
 		break;
 	}
+	if (r->vmem && r->be_up && (st->op == MP_T_ADD || st->op == MP_T_REMOVE) &&
+	    strcmp(st->outcome, "refused"))
+		vmem_account(r, name);
 	check_step(r, st, name, st->op == MP_T_CHECK,
 		   !strcmp(st->outcome, "failed") || !strcmp(st->outcome, "timeout") ||
 			   !strcmp(st->outcome, "interrupted"));

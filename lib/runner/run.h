@@ -61,6 +61,11 @@ unsigned mp_run_steps_done(const struct mp_run *r);
 const struct mp_kernel *mp_run_kernel(const struct mp_run *r);
 /* The trace header as the run filled it (kernel, block size, ...). */
 const struct mp_trace_header *mp_run_header(const struct mp_run *r);
+/*
+ * device_type virtio-mem: the blocks of the device's region and its node
+ * (-1 unknown). -ENODEV when the run plugs DIMMs.
+ */
+int mp_run_vmem(const struct mp_run *r, uint64_t *first, uint64_t *last, int *node);
 /* Free pages (nr_free_pages and the per-cpu lists) at every check step so far (for per-cycle slopes). */
 size_t mp_run_check_readings(const struct mp_run *r, const uint64_t **free_pages);
 /* Add a finding of the caller's (a slope over a scenario's cycles). */

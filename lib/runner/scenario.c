@@ -46,6 +46,11 @@ static unsigned ndevs(const struct mp_gen *g)
 
 static void dev_range(const struct mp_gen *g, unsigned d, uint64_t *first, uint64_t *last)
 {
+	if (g->vmem) { /* the region: its blocks that are there are the devices' */
+		*first = g->vmem_first;
+		*last = g->vmem_last;
+		return;
+	}
 	*first = g->devs[d].addr / g->block_size;
 	*last = (g->devs[d].addr + g->devs[d].size - 1) / g->block_size;
 }
@@ -55,7 +60,10 @@ static size_t blocks(const struct mp_gen *g, uint64_t *out, size_t max)
 {
 	size_t n = 0;
 
-	for (unsigned d = 1; d <= MP_GEN_MAX_DEVS; d++) {
+	for (uint64_t b = g->vmem_first; g->vmem && b <= g->vmem_last && n < max; b++)
+		if (live_state(g, b) != MP_STATE_UNKNOWN)
+			out[n++] = b;
+	for (unsigned d = 1; d <= MP_GEN_MAX_DEVS && !g->vmem; d++) {
 		uint64_t f, l;
 
 		if (!g->devs[d].present)
@@ -105,8 +113,19 @@ static void set_add(struct mp_gen *g, struct mp_trace_step *st, uint64_t size, u
 	*st = (struct mp_trace_step){ .op = MP_T_ADD,
 				      .dev = free_dev(g),
 				      .size = size,
-				      .addr = addr,
+				      .addr = g->vmem ? 0 : addr,
 				      .node = -1 };
+}
+
+/* virtio-mem: the device added last, the one a shrink gives back (0: none). */
+static unsigned last_dev(const struct mp_gen *g)
+{
+	unsigned best = 0;
+
+	for (unsigned d = 1; d <= MP_GEN_MAX_DEVS; d++)
+		if (g->devs[d].present && (!best || g->devs[d].seq > g->devs[best].seq))
+			best = d;
+	return best;
 }
 
 static void set_block(struct mp_trace_step *st, enum mp_trace_op op, uint64_t b)
@@ -144,7 +163,7 @@ static bool take_away(struct mp_gen *g, struct mp_trace_step *st, unsigned d)
 			set_block(st, MP_T_OFFLINE, b);
 			return false;
 		}
-	set_remove(st, d);
+	set_remove(st, g->vmem ? last_dev(g) : d);
 	return true;
 }
 
@@ -187,6 +206,10 @@ static int gen_random(struct mp_gen *g, struct mp_trace_step *st)
 		return 0;
 	}
 	x -= w_add;
+	if (x < w_rm && g->vmem) {
+		set_remove(st, last_dev(g)); /* virtio-mem shrinks from the top */
+		return 0;
+	}
 	if (x < w_rm) {
 		unsigned pick[MP_GEN_MAX_DEVS], np = 0, any[MP_GEN_MAX_DEVS], na = 0;
 
@@ -421,7 +444,7 @@ static int gen_churn(struct mp_gen *g, struct mp_trace_step *st)
 					      .dev = d,
 					      .size = g->dimm_size,
 					      .node = -1,
-					      .addr = g->cycle % 2 ? 0 : g->slot_addr };
+					      .addr = g->cycle % 2 || g->vmem ? 0 : g->slot_addr };
 		g->phase = 1;
 		return 0;
 	case 1:
@@ -558,8 +581,13 @@ static int gen_autoonline(struct mp_gen *g, struct mp_trace_step *st)
 			return gen_autoonline(g, st);
 		}
 		dev_range(g, d, &f, &l);
-		if (f + g->i <= l) {
-			set_block(st, MP_T_ONLINE_MOVABLE, f + g->i++);
+		while (f + g->i <= l) {
+			uint64_t b = f + g->i++;
+
+			/* virtio-mem: the region's blocks that are there */
+			if (g->vmem && live_state(g, b) == MP_STATE_UNKNOWN)
+				continue;
+			set_block(st, MP_T_ONLINE_MOVABLE, b);
 			return 0;
 		}
 		g->phase = 3;
@@ -620,10 +648,12 @@ static int gen_pressure(struct mp_gen *g, struct mp_trace_step *st)
 		/* the second node when there is one: the workload's node is then
 		 * exactly this DIMM's memory and the boot memory of that node */
 		g->node = mp_exists(g->root, MP_SYS_NODE "/node1") == 1 ? 1 : 0;
+		if (g->vmem) /* the virtio-mem device's memory is on its node */
+			g->node = g->vmem_node > 0 ? g->vmem_node : 0;
 		*st = (struct mp_trace_step){ .op = MP_T_ADD,
 					      .dev = d,
 					      .size = g->dimm_size,
-					      .node = g->node ? g->node : -1 };
+					      .node = g->node && !g->vmem ? g->node : -1 };
 		g->phase = P_ONLINE;
 		g->i = 0;
 		return 0;
@@ -708,41 +738,43 @@ const struct mp_scenario mp_scenarios[] = {
 	{ "random",
 	  "a seeded, weighted mix of adds, removes, onlines in every zone, "
 	  "offlines, injections and checks",
-	  gen_random },
+	  gen_random, NULL },
 	{ "ladder",
 	  "online ascending, offline descending, and the reverse: zone span "
 	  "growth and shrink at both ends",
-	  gen_ladder },
+	  gen_ladder, NULL },
 	{ "zones",
 	  "online_kernel and online_movable interleaved on neighbours, the middle "
 	  "offlined and onlined in the other zone: zone span shrink and grow, "
 	  "zone contiguity",
-	  gen_zones },
+	  gen_zones, NULL },
 	{ "neighbours",
 	  "two DIMMs back to back, the first removed while the second lives: "
 	  "a vmemmap PMD shared by their memmaps freed too early or never",
-	  gen_neighbours },
+	  gen_neighbours,
+	  "it needs two DIMMs at addresses it chooses, the first removed while the second "
+	  "lives; virtio-mem places memory itself and gives it back from its top" },
 	{ "churn",
 	  "add, online, offline, remove, again and again, at the same and at other "
 	  "addresses: memmap, page tables or memory not given back",
-	  gen_churn },
+	  gen_churn, NULL },
 	{ "storm",
 	  "four threads racing online, offline and valid_zones reads on one block and "
 	  "on neighbours: locking, half-done state changes, accounting drift",
-	  gen_storm },
+	  gen_storm, NULL },
 	{ "autoonline",
 	  "auto_online_blocks set, the kernel onlining new memory while memplug "
 	  "onlines it too: races between the kernel's and user space's onlining",
-	  gen_autoonline },
+	  gen_autoonline, NULL },
 	{ "inject",
 	  "memory notifier errors at MEM_GOING_OFFLINE and MEM_GOING_ONLINE: the "
 	  "rollback of a failed offline or online",
-	  gen_inject },
+	  gen_inject, NULL },
 	{ "pressure",
 	  "a workload's data (4k, THP, hugetlb pages, checked byte by byte) on the "
 	  "memory being offlined and removed: migration losing or corrupting data, "
 	  "THP split and migration, hugetlb migration",
-	  gen_pressure },
+	  gen_pressure, NULL },
 };
 const size_t mp_nscenarios = sizeof(mp_scenarios) / sizeof(mp_scenarios[0]);
 
@@ -759,7 +791,12 @@ void mp_gen_update(struct mp_gen *g, const struct mp_trace_step *st)
 	bool done = !strcmp(st->outcome, "done") || !strcmp(st->outcome, "timeout");
 
 	if (st->op == MP_T_ADD && st->dev <= MP_GEN_MAX_DEVS && done && st->addr) {
-		g->devs[st->dev] = (struct mp_gen_dev){ true, st->addr, st->size };
+		unsigned seq = 0;
+
+		for (unsigned d = 1; d <= MP_GEN_MAX_DEVS; d++)
+			if (g->devs[d].present && g->devs[d].seq > seq)
+				seq = g->devs[d].seq;
+		g->devs[st->dev] = (struct mp_gen_dev){ true, st->addr, st->size, seq + 1 };
 		g->ndevs_ever++;
 	} else if (st->op == MP_T_REMOVE && st->dev <= MP_GEN_MAX_DEVS && done) {
 		g->devs[st->dev].present = false;

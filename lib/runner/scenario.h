@@ -20,16 +20,26 @@
 struct mp_gen_dev {
 	bool present;
 	uint64_t addr, size;
+	unsigned seq; /* the order of the adds: virtio-mem gives back the last one first */
 };
 
 struct mp_gen {
 	const struct mp_root *root;
 	uint64_t rng; /* xorshift64* state */
 	uint64_t block_size;
-	uint64_t dimm_size;			     /* size of the DIMMs a scenario adds */
-	unsigned max_devs;			     /* at once */
-	bool inject_ok;				     /* notifier error injection is there */
-	const struct mp_selector *blocks;	     /* BLOCKS the run may touch besides its own */
+	uint64_t dimm_size;		  /* size of the DIMMs a scenario adds */
+	unsigned max_devs;		  /* at once */
+	bool inject_ok;			  /* notifier error injection is there */
+	const struct mp_selector *blocks; /* BLOCKS the run may touch besides its own */
+	/*
+	 * virtio-mem: the adds grow one device and its driver picks the blocks,
+	 * so the devices' blocks are those of its region that are there now
+	 * (first..last), a remove takes the last device added, and pressure
+	 * works on the device's node
+	 */
+	bool vmem;
+	uint64_t vmem_first, vmem_last;
+	int vmem_node;
 	struct mp_gen_dev devs[MP_GEN_MAX_DEVS + 1]; /* D1.. */
 	unsigned ndevs_ever;
 	/* a scenario's own progress */
@@ -47,6 +57,8 @@ struct mp_scenario {
 	const char *doc; /* the bug class it aims at */
 	/* the next step into *st; 0, or -ENOSPC when the scenario has nothing left */
 	int (*next)(struct mp_gen *g, struct mp_trace_step *st);
+	/* why it cannot run on virtio-mem; NULL: it can */
+	const char *dimm_only;
 };
 
 extern const struct mp_scenario mp_scenarios[];

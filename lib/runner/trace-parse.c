@@ -31,16 +31,16 @@ struct pstate {
 	char *why;
 	size_t wlen;
 	/* header keys seen, in this order */
-	bool have[7];
+	bool have[8];
 	bool *ever; /* DN: whether an add of it came before */
 };
 
-enum { H_VERSION, H_SEED, H_KERNEL, H_BLOCK_SIZE, H_MEMMAP, H_BACKEND, H_SCENARIO };
+enum { H_VERSION, H_SEED, H_KERNEL, H_BLOCK_SIZE, H_MEMMAP, H_BACKEND, H_SCENARIO, H_DEVTYPE };
 static const char *const hkeys[] = {
 	[H_VERSION] = "memplug-trace",	 [H_SEED] = "seed",
 	[H_KERNEL] = "kernel",		 [H_BLOCK_SIZE] = "block_size",
 	[H_MEMMAP] = "memmap_on_memory", [H_BACKEND] = "backend",
-	[H_SCENARIO] = "scenario",
+	[H_SCENARIO] = "scenario",	 [H_DEVTYPE] = "device_type",
 };
 
 static int fail(struct pstate *p, const char *fmt, ...) _printf_(2, 3);
@@ -158,6 +158,10 @@ static int header_line(struct pstate *p, int key, char **w, int nw)
 		return copy_word(p, "backend", w[1], h->backend, sizeof(h->backend));
 	case H_SCENARIO:
 		return copy_word(p, "scenario", w[1], h->scenario, sizeof(h->scenario));
+	case H_DEVTYPE:
+		if (strcmp(w[1], "dimm") && strcmp(w[1], "virtio-mem"))
+			return fail(p, "device_type is dimm or virtio-mem, not \"%.40s\"", w[1]);
+		return copy_word(p, "device_type", w[1], h->device_type, sizeof(h->device_type));
 	}
 	return 0;
 }
@@ -517,10 +521,10 @@ static int line(struct pstate *p, char *s)
 		}
 		return op_line(p, op, s);
 	}
-	for (key = H_VERSION; key <= H_SCENARIO; key++)
+	for (key = H_VERSION; key <= H_DEVTYPE; key++)
 		if (!strcmp(first, hkeys[key]))
 			break;
-	if (key > H_SCENARIO)
+	if (key > H_DEVTYPE)
 		return fail(p,
 			    "unknown operation \"%s\" (add, remove, online, online_kernel, "
 			    "online_movable, offline, inject, check, auto_online, storm, "

@@ -115,4 +115,6 @@ void mp_trace_write_header(FILE *f, const struct mp_trace_header *h)
 	fprintf(f, "backend %s\n", h->backend[0] ? h->backend : "qmp");
 	if (h->scenario[0])
 		fprintf(f, "scenario %s\n", h->scenario);
+	if (h->device_type[0])
+		fprintf(f, "device_type %s\n", h->device_type);
 }

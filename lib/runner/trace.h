@@ -9,6 +9,7 @@
  *   memmap_on_memory N
  *   backend qmp
  *   scenario random               (optional)
+ *   device_type virtio-mem        (optional; dimm when absent)
  *   # comments and blank lines anywhere
  *   add D1 256M addr=0x100000000  -> done memory32-33
  *   online_movable 32             -> done Movable
@@ -25,7 +26,10 @@
  *   workload stop                 -> done
  *
  * Operations: add DN SIZE [addr=ADDR] [node=N] (a pc-dimm, named DN for
- * later lines), remove DN, online|online_kernel|online_movable|offline
+ * later lines; with device_type virtio-mem the one virtio-mem device grows
+ * by SIZE where its driver chooses, and addr= is only what the first run
+ * saw), remove DN (virtio-mem: the device shrinks by DN's size, its driver
+ * choosing the blocks), online|online_kernel|online_movable|offline
  * BLOCK, inject POINT ERRNO (memory notifier error injection at
  * MEM_GOING_ONLINE or MEM_GOING_OFFLINE; 0 disarms), check (every
  * invariant now), auto_online VALUE (write /sys/devices/system/memory/
@@ -94,6 +98,7 @@ struct mp_trace_header {
 	char memmap_on_memory[16];
 	char backend[16];
 	char scenario[32];
+	char device_type[16]; /* what run's adds plug: dimm, virtio-mem; "" (older traces): dimm */
 };
 
 struct mp_trace {

@@ -94,8 +94,10 @@ static void round_trip(bool outcomes, bool scenario)
 	char why[300], *a, *b;
 	size_t n;
 
-	if (scenario)
+	if (scenario) {
 		strcpy(h.scenario, "random");
+		strcpy(h.device_type, "virtio-mem");
+	}
 	sample_steps(v, &n);
 	if (outcomes) {
 		static const char *const o[][2] = {
@@ -120,6 +122,7 @@ static void round_trip(bool outcomes, bool scenario)
 	ck_assert_str_eq(t.h.memmap_on_memory, h.memmap_on_memory);
 	ck_assert_str_eq(t.h.backend, h.backend);
 	ck_assert_str_eq(t.h.scenario, h.scenario);
+	ck_assert_str_eq(t.h.device_type, h.device_type);
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_int_eq(t.steps[i].op, v[i].op);
 		ck_assert_uint_eq(t.steps[i].dev, v[i].dev);
@@ -345,6 +348,10 @@ START_TEST(test_bad_header)
 	bad("check\nseed 2\n", "line 8: header line \"seed\" after the first operation");
 	bad("scenario random\nscenario random\n", "line 8: scenario given twice");
 	bad("scenario\n", "line 7: scenario takes one value");
+	bad("device_type dimm\ndevice_type dimm\n", "line 8: device_type given twice");
+	bad("device_type nvdimm\n", "line 7: device_type is dimm or virtio-mem, not \"nvdimm\"");
+	bad("check\ndevice_type dimm\n",
+	    "line 8: header line \"device_type\" after the first operation");
 	/* each required key missing in turn: named at the first operation */
 	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
 		char s[400] = "memplug-trace 1\n", want[300];
