@@ -7,7 +7,9 @@
 # movable, offlined and shrunk again (tests/qemu/arm64.guest), memplug check
 # --baseline clean against the start. memplug list must agree with sysfs at
 # each step; the blocks are those of vm0's range in QEMU's
-# query-memory-devices; the guest ends as it began.
+# query-memory-devices; the guest ends as it began. Before: --dimm refused
+# (125) where the kernel's config lacks ACPI memory hotplug, and an x86-64
+# memplug refused.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 KERNELS=${MEMPLUG_ARM64_KERNEL:-6.12 7.2}
@@ -32,6 +34,26 @@ for k in $KERNELS; do
 		fail "MEMPLUG_ARM64_KERNEL: $(tail -n 1 "$WORK/fetch-$k.err")"
 	skip "cannot fetch Debian's arm64 $k kernel: $(tail -n 1 "$WORK/fetch-$k.err")"
 done
+
+# No boot: what memplug-vm refuses on arm64, with its reason and 125. --dimm
+# where the kernel's own config (kept beside it in the cache) has no ACPI
+# memory hotplug; an x86-64 memplug.
+for k in $KERNELS; do
+	cfg=$(dirname "$("$VM" --arch arm64 --debian "$k" --fetch-only | head -n 1)")/config
+	[ -f "$cfg" ] || fail "$k: no config beside the cached kernel"
+	grep -q '^CONFIG_ACPI_HOTPLUG_MEMORY=y' "$cfg" && continue
+	rc=0
+	"$VM" --arch arm64 --debian "$k" --dimm 128M --memplug "$MEMPLUG" -- list >"$WORK/dimm.out" 2>"$WORK/dimm.err" || rc=$?
+	[ $rc = 125 ] && grep -q 'no CONFIG_ACPI_HOTPLUG_MEMORY=y' "$WORK/dimm.err" ||
+		fail "$k: --dimm on a kernel without ACPI_HOTPLUG_MEMORY: exit $rc, $(cat "$WORK/dimm.err")"
+done
+if [ -x "$top_builddir/cmd/memplug" ] && [ "$(od -An -tu2 -j18 -N2 "$top_builddir/cmd/memplug" | tr -d ' ')" = 62 ]; then
+	rc=0
+	"$VM" --arch arm64 --debian "${KERNELS%% *}" --memplug "$top_builddir/cmd/memplug" -- list \
+		>"$WORK/x86.out" 2>"$WORK/x86.err" || rc=$?
+	[ $rc = 125 ] && grep -q 'is an x86-64 binary' "$WORK/x86.err" ||
+		fail "an x86-64 --memplug on arm64: exit $rc, $(cat "$WORK/x86.err")"
+fi
 
 guest_script "$top_srcdir/tests/qemu/arm64.guest"
 for k in $KERNELS; do
