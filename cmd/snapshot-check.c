@@ -163,7 +163,8 @@ static const struct argp check_argp = {
 	snap_parse,
 	NULL,
 	"Check the invariants now, and against a baseline; exit 1 on a finding.\v"
-	"Now: online blocks have no NOPAGE page, offline blocks only NOPAGE pages, no HWPOISON "
+	"Now: online blocks have no NOPAGE page (but in holes, where /proc/iomem has no System "
+	"RAM), offline blocks only NOPAGE pages, no HWPOISON "
 	"memplug did not inject, spanned >= present >= managed, every present block's struct "
 	"pages mapped.\n"
 	"Against the baseline: zone present/managed and MemTotal moved by the blocks onlined "

@@ -103,6 +103,7 @@ want "no tree, no blocks" "" -- memplug -s "$WORK/empty" list ""
 want "memplug-vm options" "$(cat "$WORK/vmopts") --" -- memplug-vm --
 want "memplug-vm --debian" "6.1 6.12" -- memplug-vm --debian ""
 want "memplug-vm --accel" "kvm tcg" -- memplug-vm --accel ""
+want "memplug-vm --arch" "x86_64 arm64" -- memplug-vm --arch ""
 want "memplug-vm -- commands" "$cmds" -- memplug-vm --debian 6.12 -- ""
 want "memplug-vm -- blocks" "$blocks $nodes $sel" -- memplug-vm --dimm 512M -- -s "$T" offline ""
 want "memplug-vm -- zones" "auto kernel movable" -- memplug-vm -- online --zone ""

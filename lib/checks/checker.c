@@ -169,12 +169,15 @@ static int check_pages(const struct mp_snapshot *now, const struct mp_check_opts
 
 		if (!b->have_kpf)
 			continue;
-		if (b->present && b->state == MP_STATE_ONLINE && k->cls[MP_KPC_NOPAGE]) {
+		/* a boot block's holes (no System RAM in /proc/iomem) have no memmap */
+		if (b->present && b->state == MP_STATE_ONLINE &&
+		    k->cls[MP_KPC_NOPAGE] > b->hole_pages) {
 			x = mp_findings_add(out, MP_FIND_STATE, (int64_t)b->id, o->step,
 					    "online block has pages with no memmap online (NOPAGE)");
 			if (!x)
 				return -ENOMEM;
-			mp_finding_numbers(x, 0, (int64_t)k->cls[MP_KPC_NOPAGE], "pages");
+			mp_finding_numbers(x, (int64_t)b->hole_pages,
+					   (int64_t)k->cls[MP_KPC_NOPAGE], "pages");
 			mp_finding_pfns(x, k->first_pfn, last);
 		}
 		/* seen: the pages read (all of the block, or a sample after a step) */

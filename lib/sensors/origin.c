@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sensors/origin.h"
@@ -66,32 +68,44 @@ static int read_acpi(const struct mp_root *root, struct mp_origin **v, size_t *n
 	return r;
 }
 
-int mp_iomem_origins(const char *buf, size_t len, uint64_t block_size, struct mp_origin **v,
-		     size_t *n)
+/*
+ * The next line "START-END : NAME" of a /proc/iomem text from *pos, at any
+ * depth (kmem's range sits inside its dax instance, itself inside the region;
+ * virtio_mem's inside its device); false at the end. Lines of other shapes,
+ * and the long ones (none of interest is), are skipped.
+ */
+static bool iomem_next(const char *buf, size_t len, size_t *pos, unsigned long long *start,
+		       unsigned long long *end, char name[128])
 {
-	size_t pos = 0;
-	int r = 0;
+	while (*pos < len) {
+		const char *p = buf + *pos, *nl = memchr(p, '\n', len - *pos);
+		size_t ll = nl ? (size_t)(nl - p) : len - *pos;
+		char line[256];
 
-	while (r == 0 && pos < len) {
-		const char *p = buf + pos, *nl = memchr(p, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - p) : len - pos;
-		unsigned long long start, end;
-		char line[256], name[128];
-		const char *dev;
-
-		pos += ll + (nl != NULL);
-		/*
-		 * at any depth: kmem's range sits inside its dax instance, itself
-		 * inside the region (pmem, Soft Reserved); no line of interest is long
-		 */
+		*pos += ll + (nl != NULL);
 		while (ll && (*p == ' ' || *p == '\t'))
 			p++, ll--;
 		if (!ll || ll >= sizeof(line))
 			continue;
 		memcpy(line, p, ll);
 		line[ll] = '\0';
-		if (sscanf(line, "%llx-%llx : %127[^\n]", &start, &end, name) != 3)
-			continue;
+		if (sscanf(line, "%llx-%llx : %127[^\n]", start, end, name) == 3)
+			return true;
+	}
+	return false;
+}
+
+int mp_iomem_origins(const char *buf, size_t len, uint64_t block_size, struct mp_origin **v,
+		     size_t *n)
+{
+	unsigned long long start, end;
+	char name[128];
+	size_t pos = 0;
+	int r = 0;
+
+	while (r == 0 && iomem_next(buf, len, &pos, &start, &end, name)) {
+		const char *dev;
+
 		if (!strcmp(name, "System RAM (kmem)"))
 			dev = "kmem";
 		else if (!strcmp(name, "System RAM (virtio_mem)"))
@@ -105,22 +119,101 @@ int mp_iomem_origins(const char *buf, size_t len, uint64_t block_size, struct mp
 	return r;
 }
 
-static int read_iomem(const struct mp_root *root, uint64_t block_size, struct mp_origin **v,
-		      size_t *n)
+/* /proc/iomem into *buf (to free); 0 or -ENOMEM, *len 0 where unreadable. */
+static int slurp_iomem(const struct mp_root *root, char **buf, size_t *len)
 {
 	_cleanup_close_ int fd = mp_open(root, "/proc/iomem", O_RDONLY | O_NONBLOCK);
-	_cleanup_free_ char *buf = NULL;
-	size_t size;
 
+	*buf = NULL;
+	*len = 0;
 	if (fd < 0)
 		return 0;
 	/*
 	 * The kernel's is a few kB: read no more of a stray file; unreadable
 	 * as a whole (EISDIR, EAGAIN of a FIFO) is nothing, what was read counts
 	 */
-	if (mp_read_fd(fd, 4u << 20, &buf, &size) == -ENOMEM)
+	if (mp_read_fd(fd, 4u << 20, buf, len) == -ENOMEM)
 		return -ENOMEM;
-	return mp_iomem_origins(buf, size, block_size, v, n);
+	return 0;
+}
+
+static int read_iomem(const struct mp_root *root, uint64_t block_size, struct mp_origin **v,
+		      size_t *n)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size;
+	int r = slurp_iomem(root, &buf, &size);
+
+	if (r < 0)
+		return r;
+	return buf ? mp_iomem_origins(buf, size, block_size, v, n) : 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct mp_ram_range *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+ssize_t mp_iomem_ram(const char *buf, size_t len, struct mp_ram_range **out)
+{
+	struct mp_ram_range *v = NULL;
+	unsigned long long start, end;
+	char name[128];
+	size_t pos = 0, n = 0, m = 0;
+
+	while (iomem_next(buf, len, &pos, &start, &end, name)) {
+		struct mp_ram_range *nv;
+
+		if (strncmp(name, "System RAM", 10) || end <= start)
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = (struct mp_ram_range){ .first = start, .last = end };
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_range);
+	for (size_t i = 0; i < n; i++) {
+		if (m && v[i].first <= v[m - 1].last + 1) {
+			if (v[i].last > v[m - 1].last)
+				v[m - 1].last = v[i].last;
+		} else {
+			v[m++] = v[i];
+		}
+	}
+	*out = v;
+	return (ssize_t)m;
+}
+
+ssize_t mp_iomem_ram_read(const struct mp_root *root, struct mp_ram_range **out)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size;
+	int r = slurp_iomem(root, &buf, &size);
+
+	*out = NULL;
+	if (r < 0)
+		return r;
+	return buf ? mp_iomem_ram(buf, size, out) : 0;
+}
+
+uint64_t mp_ram_holes(const struct mp_ram_range *r, size_t n, uint64_t first, uint64_t size)
+{
+	uint64_t last = first + size - 1, covered = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = r[i].first > first ? r[i].first : first;
+		uint64_t b = r[i].last < last ? r[i].last : last;
+
+		if (a <= b)
+			covered += b - a + 1;
+	}
+	return size - covered;
 }
 
 ssize_t mp_origins_read(const struct mp_root *root, uint64_t block_size, struct mp_origin **out)

@@ -17,6 +17,7 @@
 
 #include "base/timeout.h"
 #include "sensors/kcore.h"
+#include "sensors/origin.h"
 #include "sensors/snapshot.h"
 
 void mp_snapshot_free(struct mp_snapshot *s)
@@ -349,6 +350,26 @@ static int read_kpf(struct mp_root *root, const struct mp_snap_opts *o, struct m
 	return 0;
 }
 
+/*
+ * The holes of each block: its pages that no System RAM of /proc/iomem
+ * covers (a boot block may start in one, arm64's memory0); none where iomem
+ * shows no addresses. 0 or -ENOMEM.
+ */
+static int read_holes(struct mp_root *root, struct mp_snapshot *s)
+{
+	_cleanup_free_ struct mp_ram_range *ram = NULL;
+	ssize_t n = mp_iomem_ram_read(root, &ram);
+
+	if (n < 0)
+		return (int)n;
+	for (size_t i = 0; n > 0 && i < s->nblocks; i++)
+		s->blocks[i].hole_pages = mp_ram_holes(ram, (size_t)n,
+						       s->blocks[i].id * s->block_size,
+						       s->block_size) /
+					  s->page_size;
+	return 0;
+}
+
 static int copy_pt(const struct mp_ptdump *from, struct mp_ptdump *to)
 {
 	mp_ptdump_clear(to);
@@ -589,8 +610,8 @@ int mp_snapshot_take(struct mp_root *root, const struct mp_snap_opts *o, const s
 		s->own_pages = (p0 + p1) / 2;
 	}
 	/* the log last, so that it covers every reading above */
-	if ((r = read_kpf(root, o, s)) < 0 || (r = read_pt(root, o, log, s)) < 0 ||
-	    (r = read_kmsg(root, o, s)) < 0)
+	if ((r = read_kpf(root, o, s)) < 0 || (r = read_holes(root, s)) < 0 ||
+	    (r = read_pt(root, o, log, s)) < 0 || (r = read_kmsg(root, o, s)) < 0)
 		return failed(o, "memory", r);
 	*out = s;
 	s = NULL;

@@ -19,6 +19,8 @@ struct mp_snap_block {
 	char zone[MP_ZONE_NAME_LEN]; /* the zone of an online block, else "" */
 	bool have_kpf;
 	struct mp_kpf_summary kpf;
+	/* its pages outside /proc/iomem's System RAM (live readings only) */
+	uint64_t hole_pages;
 };
 
 struct mp_snapshot {

@@ -333,6 +333,48 @@ START_TEST(test_iomem_origins)
 }
 END_TEST
 
+/* /proc/iomem's System RAM: the holes of arm64's boot blocks (Debian 6.12 arm64 under virt). */
+START_TEST(test_iomem_ram)
+{
+	/* as 6.12.95+deb12-arm64 showed it on QEMU 7.2's virt with edk2, after a virtio-mem plug */
+	static const char text[] = "04000000-07ffffff : reserved\n"
+				   "09000000-09000fff : ARMH0011:00\n"
+				   "40000000-5c43ffff : System RAM\n"
+				   "  51800000-534effff : Kernel code\n"
+				   "5c440000-5c72ffff : reserved\n"
+				   "5c730000-5fbfffff : System RAM\n"
+				   "5fc00000-5ffdffff : reserved\n"
+				   "5ffe0000-5fffffff : System RAM\n"
+				   "80000000-bfffffff : virtio1\n"
+				   "  80000000-87ffffff : System RAM (virtio_mem)\n"
+				   "  84000000-8fffffff : System RAM (virtio_mem)\n"
+				   "00000000-00000000 : System RAM\n"
+				   "garbage";
+	static const char noaddr[] = "00000000-00000000 : System RAM\n";
+	struct mp_ram_range *r = NULL;
+	uint64_t bs = 128 << 20;
+	ssize_t n = mp_iomem_ram(text, strlen(text), &r);
+
+	ck_assert_int_eq(n, 4);
+	ck_assert_uint_eq(r[0].first, 0x40000000);
+	ck_assert_uint_eq(r[0].last, 0x5c43ffff);
+	/* the two virtio_mem lines merged */
+	ck_assert_uint_eq(r[3].first, 0x80000000);
+	ck_assert_uint_eq(r[3].last, 0x8fffffff);
+	/* memory0: no System RAM at all */
+	ck_assert_uint_eq(mp_ram_holes(r, (size_t)n, 0, bs), bs);
+	ck_assert_uint_eq(mp_ram_holes(r, (size_t)n, 8 * bs, bs), 0);
+	/* memory11: the reserved ranges edk2 keeps out of System RAM */
+	ck_assert_uint_eq(mp_ram_holes(r, (size_t)n, 11 * bs, bs), 0x2f0000 + 0x3e0000);
+	ck_assert_uint_eq(mp_ram_holes(r, (size_t)n, 16 * bs, bs), 0);
+	ck_assert_uint_eq(mp_ram_holes(r, (size_t)n, 17 * bs, bs), 0);
+	ck_assert_uint_eq(mp_ram_holes(r, (size_t)n, 18 * bs, bs), bs);
+	free(r);
+	ck_assert_int_eq(mp_iomem_ram(noaddr, strlen(noaddr), &r), 0);
+	free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("block");
@@ -347,6 +389,7 @@ int main(void)
 	tcase_add_test(tc, test_no_interface);
 	tcase_add_test(tc, test_journal_parse);
 	tcase_add_test(tc, test_iomem_origins);
+	tcase_add_test(tc, test_iomem_ram);
 	suite_add_tcase(s, tc);
 	return mp_check_run(s);
 }
