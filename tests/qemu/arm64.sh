@@ -9,7 +9,10 @@
 # each step; the blocks are those of vm0's range in QEMU's
 # query-memory-devices; the guest ends as it began. Before: --dimm refused
 # (125) where the kernel's config lacks ACPI memory hotplug, and an x86-64
-# memplug refused.
+# memplug refused. In the same boot, tests/qemu/kcore-arm64.guest: the
+# vmemmap page tables walked through /proc/kcore show a virtio-mem grow's
+# memmap appear and go, sized by the kernel's own nr_memmap_pages
+# (tests/qemu/kcore-arm64.pl).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 KERNELS=${MEMPLUG_ARM64_KERNEL:-6.12 7.2}
@@ -55,7 +58,8 @@ if [ -x "$top_builddir/cmd/memplug" ] && [ "$(od -An -tu2 -j18 -N2 "$top_builddi
 		fail "an x86-64 --memplug on arm64: exit $rc, $(cat "$WORK/x86.err")"
 fi
 
-guest_script "$top_srcdir/tests/qemu/arm64.guest"
+cat "$top_srcdir/tests/qemu/arm64.guest" "$top_srcdir/tests/qemu/kcore-arm64.guest" >"$WORK/both.guest"
+guest_script "$WORK/both.guest"
 for k in $KERNELS; do
 	o=$WORK/$k
 	t0=$(date +%s)
@@ -82,5 +86,10 @@ for k in $KERNELS; do
 			fail "$k: block $b still listed after the shrink"
 	done
 	grep -q '^0 findings' "$o/stdout" || fail "$k: memplug check --baseline: $(cat "$o/stdout")"
+	# the same boot: the vmemmap walked through /proc/kcore (kcore-arm64.guest)
+	grep -q '^guest kcore-arm64: done' "$o/stdout" || { vm_log "$o"; fail "$k: kcore part: no verdict"; }
+	[ "$(cat "$o/kcheck.rc")" = 0 ] || fail "$k: check --baseline after the kcore cycle: $(cat "$o/kcheck.out")"
+	kc=$(perl "$top_srcdir/tests/qemu/kcore-arm64.pl" "$o") || fail "$k: kcore walk"
+	echo "$k: kcore: $kc"
 	echo "$k ($(cat "$o/release")): virtio-mem grow, online movable, offline, shrink, check --baseline clean; memory$b1-$e1; $(($(date +%s) - t0)) s"
 done

@@ -14,6 +14,7 @@ KERNELS=${MEMPLUG_KERNEL:-6.1 6.12 7.2}
 # Skip (77) where the guest tests cannot run. MEMPLUG_NO_QEMU=1 is a
 # deliberate opt-out (check-asan), so it skips even under CI. The argument
 # says whether the test needs memplug built: memplug or nomemplug.
+# VM_ARCH_ARGS (--arch arm64) names the kernels' architecture.
 qemu_prereq() {
 	if [ -n "${MEMPLUG_NO_QEMU:-}" ]; then
 		echo "SKIP: MEMPLUG_NO_QEMU is set" >&2
@@ -24,7 +25,8 @@ qemu_prereq() {
 	done
 	[ "$1" = nomemplug ] || [ -x "$MEMPLUG" ] || skip "memplug not built ($MEMPLUG)"
 	for k in $KERNELS; do
-		"$VM" --debian "$k" --fetch-only >/dev/null 2>"$WORK/fetch-$k.err" && continue
+		# shellcheck disable=SC2086 # VM_ARCH_ARGS: --arch arm64 or nothing
+		"$VM" ${VM_ARCH_ARGS:-} --debian "$k" --fetch-only >/dev/null 2>"$WORK/fetch-$k.err" && continue
 		# a name memplug-vm refuses is a mistake, not a reason to skip
 		! grep -q -e '--debian takes' -e 'not a version' "$WORK/fetch-$k.err" ||
 			fail "MEMPLUG_KERNEL: $(tail -n 1 "$WORK/fetch-$k.err")"

@@ -10,8 +10,8 @@
 # (QEMU's query-memory-devices). Where the
 # kernel has no ACPI memory hotplug (Debian's arm64 kernels) run must choose
 # virtio-mem by itself and add --type dimm is refused with nothing plugged.
-# VMRUN_VM_ARGS: more memplug-vm arguments (--arch arm64, with MEMPLUG the
-# arm64 build and MEMPLUG_KERNEL the arm64 kernels).
+# VM_ARCH_ARGS: --arch arm64, with MEMPLUG the arm64 build and MEMPLUG_KERNEL
+# the arm64 kernels (tests/qemu/vmrun-arm64.sh, make check-arm64).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 qemu_prereq memplug
@@ -21,7 +21,7 @@ for k in $KERNELS; do
 	o=$WORK/$k
 	t0=$(date +%s)
 	# shellcheck disable=SC2086
-	vm "$o" ${VMRUN_VM_ARGS:-} --debian "$k" --timeout 300 --virtio-mem 1G --script "$WORK/guest.sh" ||
+	vm "$o" ${VM_ARCH_ARGS:-} --debian "$k" --timeout 300 --virtio-mem 1G --script "$WORK/guest.sh" ||
 		{ vm_log "$o"; fail "$k: guest run failed"; }
 	grep -q "guest vmrun: done" "$o/stdout" || { vm_log "$o"; fail "$k: no verdict"; }
 	grep -q "scenario neighbours cannot run on virtio-mem: .*DIMM" "$o/neighbours.err" ||
