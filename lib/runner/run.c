@@ -687,7 +687,11 @@ static int step_remove(struct mp_run *r, struct mp_trace_step *st)
 	}
 	rd->present = false;
 	if (e < 0 && r->vmem && vmem_pending(r, st, &c)) {
-		/* the driver unplugged the memory: the blocks go when it can offline them */
+		/*
+		 * the driver unplugged the memory: the blocks go when it can
+		 * offline them; no change noted, so the step's check reads every
+		 * block's kpageflags in full and counts the PG_offline pages
+		 */
 		stat_add(&r->stats[st->op], mp_now_ns() - t0, false);
 		return 0;
 	}
