@@ -10,6 +10,7 @@
 #include "checks/checker.h"
 #include "checks/slope.h"
 #include "sensors/kcore.h"
+#include "sensors/kpf.h"
 
 #define PMD_BYTES (UINT64_C(2) << 20)
 
@@ -739,6 +740,27 @@ static bool same_blocks(const struct mp_snapshot *a, const struct mp_snapshot *b
 	}
 }
 
+/*
+ * The PG_offline pages of s's present blocks: pages a balloon or virtio-mem
+ * gave back to the hypervisor (drivers/virtio/virtio_mem.c marks the
+ * subblocks it unplugs from an online block so); false when a present
+ * block's kpageflags were not read in full.
+ */
+static bool offline_pages(const struct mp_snapshot *s, uint64_t *out)
+{
+	*out = 0;
+	for (size_t i = 0; i < s->nblocks; i++) {
+		const struct mp_snap_block *b = &s->blocks[i];
+
+		if (!b->present)
+			continue;
+		if (!b->have_kpf || b->kpf.skipped || b->kpf.seen < b->kpf.npages)
+			return false;
+		*out += b->kpf.bits[KPF_OFFLINE];
+	}
+	return true;
+}
+
 static int check_came_back(const struct mp_snapshot *base, const struct mp_snapshot *now,
 			   const struct mp_check_opts *o, struct mp_check_info *info,
 			   struct mp_findings *out)
@@ -787,6 +809,19 @@ static int check_came_back(const struct mp_snapshot *base, const struct mp_snaps
 			 sizeof(info->tolerance_src) - strlen(info->tolerance_src),
 			 "; memplug's own %" PRIu64 " then %" PRIu64 " pages not counted",
 			 base->own_pages, now->own_pages);
+	}
+	/* given back to the hypervisor is not missing: PG_offline pages are not free */
+	if (offline_pages(base, &pb) && offline_pages(now, &pn)) {
+		info->free_loss -= (int64_t)pn - (int64_t)pb;
+		if (pn != pb)
+			snprintf(info->tolerance_src + strlen(info->tolerance_src),
+				 sizeof(info->tolerance_src) - strlen(info->tolerance_src),
+				 "; PG_offline %" PRIu64 " then %" PRIu64 " pages not counted", pb,
+				 pn);
+	} else {
+		snprintf(info->tolerance_src + strlen(info->tolerance_src),
+			 sizeof(info->tolerance_src) - strlen(info->tolerance_src),
+			 "; PG_offline pages not read, all counted");
 	}
 	if (info->free_loss > (int64_t)info->tolerance) {
 		int64_t off_pmd = info->free_loss - MP_PMD_PAGES;

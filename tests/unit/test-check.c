@@ -377,8 +377,22 @@ static const struct mp_finding *free_missing(const struct mp_findings *f)
  * recorded), memplug's own
  * pages own0 then own1 (own1 0: not read); the check's findings in f.
  */
+static void missing_off(int64_t loss, uint64_t tolerance, uint64_t own0, uint64_t own1,
+			uint64_t offline, bool kpf_gone, struct mp_findings *f);
+
 static void missing(int64_t loss, uint64_t tolerance, uint64_t own0, uint64_t own1,
 		    struct mp_findings *f)
+{
+	missing_off(loss, tolerance, own0, own1, 0, false, f);
+}
+
+/*
+ * The same, with offline more pages of the last present block PG_offline at
+ * the end (virtio-mem's fake offline), and with kpf_gone the kpageflags of
+ * the first present block not read at the end.
+ */
+static void missing_off(int64_t loss, uint64_t tolerance, uint64_t own0, uint64_t own1,
+			uint64_t offline, bool kpf_gone, struct mp_findings *f)
 {
 	struct mp_snapshot *s0 = load("guest-6.12-debian", 0), *s4 = load("guest-6.12-debian", 4);
 	struct mp_check_opts o = { .step = "end", .free_tolerance = tolerance };
@@ -395,6 +409,31 @@ static void missing(int64_t loss, uint64_t tolerance, uint64_t own0, uint64_t ow
 	s0->have_own = s4->have_own = own1 != 0;
 	s0->own_pages = own0;
 	s4->own_pages = own1;
+	/* the recording read the kpageflags of some blocks; a live one reads all */
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; offline && i < (k ? s4 : s0)->nblocks; i++) {
+			struct mp_snap_block *b = &(k ? s4 : s0)->blocks[i];
+
+			if (b->present && !b->have_kpf) {
+				mp_kpf_summary_init(&b->kpf, b->id * (BLOCK_SIZE / PAGE),
+						    BLOCK_SIZE / PAGE);
+				b->kpf.seen = b->kpf.npages;
+				b->kpf.cls[MP_KPC_OTHER] = b->kpf.zero = b->kpf.npages;
+				b->have_kpf = true;
+			}
+		}
+	for (size_t i = s4->nblocks; offline && i-- > 0;)
+		if (s4->blocks[i].present) {
+			ck_assert_uint_le(offline, s4->blocks[i].kpf.npages);
+			s4->blocks[i].kpf.cls[MP_KPC_OFFLINE] += offline;
+			s4->blocks[i].kpf.bits[KPF_OFFLINE] += offline;
+			break;
+		}
+	for (size_t i = 0; kpf_gone && i < s4->nblocks; i++)
+		if (s4->blocks[i].present) {
+			s4->blocks[i].have_kpf = false;
+			break;
+		}
 	ck_assert_int_eq(mp_check(s0, s4, &o, f, &info), 0);
 	dump(f);
 	mp_snapshot_free(s0);
@@ -444,6 +483,35 @@ START_TEST(test_free_missing)
 }
 END_TEST
 
+/*
+ * Pages virtio-mem unplugged from an online block are PG_offline, given
+ * back to the hypervisor: not missing (the 6.12 arm64 smoke run of seed 1
+ * saw 65,534 such pages called a leak). Missing beside them still is, and
+ * so is all of it when a block's kpageflags were not read.
+ */
+START_TEST(test_free_offline)
+{
+	struct mp_findings f = { 0 };
+	const struct mp_finding *x;
+
+	missing_off(8000, 0, 0, 0, 8000, false, &f);
+	ck_assert_ptr_null(free_missing(&f));
+	mp_findings_clear(&f);
+
+	missing_off(11519, 0, 0, 0, 8000, false, &f);
+	x = free_missing(&f);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(x->expected - x->seen, 3519);
+	mp_findings_clear(&f);
+
+	missing_off(8000, 0, 0, 0, 8000, true, &f);
+	x = free_missing(&f);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(x->expected - x->seen, 8000);
+	mp_findings_clear(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("check");
@@ -458,6 +526,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_json_bad_blocks);
 	tcase_add_test(tc, test_kmsg_since_baseline);
 	tcase_add_test(tc, test_free_missing);
+	tcase_add_test(tc, test_free_offline);
 	suite_add_tcase(s, tc);
 	return s;
 }
