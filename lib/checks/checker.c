@@ -818,6 +818,12 @@ static int check_came_back(const struct mp_snapshot *base, const struct mp_snaps
 				 sizeof(info->tolerance_src) - strlen(info->tolerance_src),
 				 "; PG_offline %" PRIu64 " then %" PRIu64 " pages not counted", pb,
 				 pn);
+	} else if (o->given_back) {
+		info->free_loss -= (int64_t)o->given_back;
+		snprintf(info->tolerance_src + strlen(info->tolerance_src),
+			 sizeof(info->tolerance_src) - strlen(info->tolerance_src),
+			 "; %" PRIu64 " pages the step saw given back (PG_offline) not counted",
+			 o->given_back);
 	} else {
 		snprintf(info->tolerance_src + strlen(info->tolerance_src),
 			 sizeof(info->tolerance_src) - strlen(info->tolerance_src),

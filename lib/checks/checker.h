@@ -23,6 +23,10 @@ struct mp_check_opts {
 	/* what the kernel was seen to do (NULL: nothing learned, the pages of
 	 * offline blocks may read NOPAGE or 0) */
 	const struct mp_kernel *kernel;
+	/* pages the step saw a balloon or virtio-mem give back to the
+	 * hypervisor (PG_offline, read in full by the step itself): not free,
+	 * and not missing, where the readings' own kpageflags cannot say */
+	uint64_t given_back;
 };
 
 /* What a check used, to be printed beside its findings. */

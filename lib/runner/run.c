@@ -60,6 +60,10 @@ struct mp_run {
 	bool vmem;
 	struct mp_device vm;
 	uint64_t vm_first, vm_last;
+	/* PG_offline pages of vm0's region before a remove (full read; -1: not read),
+	 * and the pages that remove gave back, for the step's check */
+	int64_t vm_off_before;
+	uint64_t given_back;
 	bool chg_valid; /* the blocks the last add or remove changed (virtio-mem) */
 	uint64_t chg_first, chg_last;
 };
@@ -653,6 +657,9 @@ static bool vmem_pending(struct mp_run *r, struct mp_trace_step *st,
 	}
 	if (off * ps < (want - c->nblocks) * bs)
 		return false;
+	/* what this remove gave back: not free pages, and not lost */
+	if (r->vm_off_before >= 0 && off >= (uint64_t)r->vm_off_before)
+		r->given_back = off - (uint64_t)r->vm_off_before;
 	/* the note holds 95 characters */
 	outcome(st, "done",
 		"%" PRIu64 "/%" PRIu64 " blocks went, %" PRIu64
@@ -676,6 +683,14 @@ static int step_remove(struct mp_run *r, struct mp_trace_step *st)
 	if (e < 0) {
 		outcome(st, "failed", "backend: %.80s", r->be.why);
 		return e;
+	}
+	r->vm_off_before = -1;
+	if (r->vmem) {
+		uint64_t there, off, ps;
+		char why[256];
+
+		if (vmem_offline(r, &there, &off, &ps, why, sizeof(why)) == 0)
+			r->vm_off_before = (int64_t)off;
 	}
 	/* memplug's own add: once it is gone, the session has nothing to undo */
 	e = mp_device_remove(&r->be, r->s, &rd->d, false, r->o.timeout_ms, &c);
@@ -1174,10 +1189,13 @@ static void check_step(struct mp_run *r, const struct mp_trace_step *st, const c
 	struct mp_snapshot *now = NULL;
 	struct mp_check_opts co = { .struct_page = r->o.struct_page,
 				    .step = name,
-				    .kernel = &r->kernel };
+				    .kernel = &r->kernel,
+				    .given_back = r->given_back };
 	struct mp_snap_opts so = r->snap;
 	struct mp_check_info info;
 	uint64_t ids[64];
+
+	r->given_back = 0;
 	size_t online = 0, nids = full ? 0 : touched(r, st, ids, ARRAY_SIZE(ids));
 
 	poll_kmsg(r, name, refused);
