@@ -753,8 +753,10 @@ static int undo_state(struct mp_session *s, const struct mp_journal_entry *e)
 	char zones[MP_ZONES_LEN], path[128];
 	int r = read_state(s, e->block, &now, zones, sizeof(zones));
 
-	/* the block went with its device: nothing to put back */
-	if (r == -ENOENT)
+	/* the block went with its device: nothing to put back (ENODEV: kernfs
+	 * says so of a file whose block is being removed, as virtio-mem's
+	 * driver does on its own after a shrink) */
+	if (r == -ENOENT || r == -ENODEV)
 		return 0;
 	if (r < 0 || now == MP_STATE_UNKNOWN) {
 		/* never write to a block whose state cannot be told */
@@ -771,7 +773,7 @@ static int undo_state(struct mp_session *s, const struct mp_journal_entry *e)
 	else
 		r = mp_write_str_timeout(s->root, path, mp_target_name(t), s->opts.timeout_ms,
 					 NULL);
-	if (r == -ENOENT)
+	if (r == -ENOENT || r == -ENODEV)
 		return 0; /* gone with its device meanwhile */
 	if (r < 0) {
 		mp_logf(s->log, MP_LOG_ERR, "could not restore memory%" PRIu64 " to %s: %s",
